@@ -1,0 +1,264 @@
+//! `make demo`: a broken service in moto, the real Lambda binary fed its events through a
+//! loopback Runtime API, and what SNS delivered, printed per subscriber.
+//!
+//! The service: an api OOM-killed, a worker crash-looping on a missing DATABASE_URL, and a
+//! deployment the circuit breaker rolled back. Moto cannot produce stop codes, exit codes or
+//! service events, so the events carry the tasks; what moto cannot show becomes gaps.
+//!
+//! Run through scripts/demo.sh, which builds the binary and passes its path.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_sdk_ecs::types::{ContainerDefinition, LogConfiguration, LogDriver};
+use serde_json::{json, Value};
+use support::runtime_api::{read_request, run_lambda};
+use support::seed::{self, crash_event, now_ms, task_arn, CLUSTER};
+use support::{aws_env, Moto, ACCOUNT, REGION};
+
+const WORKER_TASK: &str = "7c1d0e2f3a4b5c6d7e8f9a0b1c2d3e4f";
+const OOM_TASK: &str = "9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d";
+
+#[tokio::main]
+async fn main() {
+    let binary = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .expect("usage: demo PATH/TO/ecs-doctor-lambda"),
+    );
+    println!("== starting moto (local AWS)");
+    let moto = Moto::start();
+    let sdk = moto.sdk_config().await;
+    let seeded = seed::seed(&sdk).await;
+    let worker_td = seed_worker(&sdk).await;
+
+    // Amazon Q Developer subscribes over https; moto posts to whatever URL the endpoint names.
+    let received: Arc<Mutex<Vec<(String, Value)>>> = Arc::default();
+    let receiver = http_receiver(received.clone());
+    let sns = aws_sdk_sns::Client::new(&sdk);
+    for protocol in ["https", "http"] {
+        sns.subscribe()
+            .topic_arn(&seeded.topic_arn)
+            .protocol(protocol)
+            .endpoint(format!("http://{receiver}/{protocol}"))
+            .send()
+            .await
+            .expect("subscribe the local receiver");
+    }
+
+    let mut oom = crash_event(&seeded.task_definition_arn);
+    oom["id"] = "oom-1".into();
+    oom["resources"] = json!([task_arn(OOM_TASK)]);
+    oom["detail"]["taskArn"] = task_arn(OOM_TASK).into();
+    oom["detail"]["stoppedReason"] =
+        "OutOfMemoryError: Container killed due to memory usage".into();
+    oom["detail"]["containers"][0]["exitCode"] = 137.into();
+    oom["detail"]["containers"][0]["reason"] =
+        "OutOfMemoryError: Container killed due to memory usage".into();
+
+    let mut worker = crash_event(&worker_td);
+    worker["id"] = "worker-1".into();
+    worker["resources"] = json!([task_arn(WORKER_TASK)]);
+    worker["detail"]["taskArn"] = task_arn(WORKER_TASK).into();
+    worker["detail"]["group"] = "service:worker".into();
+    worker["detail"]["containers"][0]["name"] = "worker".into();
+
+    let rollback = json!({
+        "version": "0", "id": "rollback-1", "detail-type": "ECS Deployment State Change", "source": "aws.ecs",
+        "account": ACCOUNT, "region": REGION, "time": chrono::Utc::now().to_rfc3339(),
+        "resources": [format!("arn:aws:ecs:{REGION}:{ACCOUNT}:service/{CLUSTER}/api")],
+        "detail": {
+            "eventType": "ERROR", "eventName": "SERVICE_DEPLOYMENT_IN_PROGRESS",
+            "deploymentId": "ecs-svc/9876543210987654321", "updatedAt": chrono::Utc::now().to_rfc3339(),
+            "reason": "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/1234567890123456789."
+        }
+    });
+
+    println!("== running the Lambda binary on 3 events");
+    let mut env = aws_env(&moto.endpoint);
+    env.push(("TOPIC_ARN", seeded.topic_arn.clone()));
+    let events = vec![oom, worker, rollback];
+    let run = tokio::task::spawn_blocking(move || {
+        run_lambda(
+            &binary,
+            &env,
+            events,
+            Duration::from_secs(30),
+            Duration::from_secs(120),
+        )
+    })
+    .await
+    .unwrap();
+    for (invocation, summary) in run.invocations.iter().zip(
+        run.output
+            .lines()
+            .filter(|line| line.contains("\"summary\":true")),
+    ) {
+        println!(
+            "-- {} in {:?}: {}",
+            invocation.request_id, invocation.wall, summary
+        );
+    }
+
+    println!("\n== SQS (protocol sqs, the machine JSON):");
+    for message in seed::receive(&sdk, &seeded.raw_queue_url).await {
+        let report: Value =
+            serde_json::from_str(message.body().unwrap_or("{}")).unwrap_or_default();
+        println!(
+            "   {} / {} / {}: {}",
+            report["category"], report["severity"], report["resources"]["service"], report["title"]
+        );
+    }
+    println!("\n== SQS with the filter policy severity in [high, critical] (attribute scope):");
+    for message in seed::receive(&sdk, &seeded.high_queue_url).await {
+        let envelope: Value =
+            serde_json::from_str(message.body().unwrap_or("{}")).unwrap_or_default();
+        println!("   Subject: {}", envelope["Subject"]);
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    for (path, notification) in received.lock().unwrap().iter() {
+        if notification["Type"] != "Notification" {
+            continue;
+        }
+        let body = notification["Message"].as_str().unwrap_or_default();
+        match path.as_str() {
+            "/https" => println!(
+                "\n== https (Amazon Q Developer custom notification), subject {}:\n{body}",
+                notification["Subject"]
+            ),
+            _ => {
+                let report: Value = serde_json::from_str(body).unwrap_or_default();
+                println!(
+                    "\n== http (machine JSON): {} gaps: {}",
+                    report["category"], report["gaps"]
+                );
+            }
+        }
+    }
+    // Moto does not deliver email: the `email` body is the same renderer's text for the report
+    // that SQS delivered, so it is rebuilt from that report.
+    for message in seed::receive(&sdk, &seeded.queue_url)
+        .await
+        .into_iter()
+        .take(1)
+    {
+        let envelope: Value =
+            serde_json::from_str(message.body().unwrap_or("{}")).unwrap_or_default();
+        if let Ok(report) =
+            serde_json::from_str::<ecs_doctor::Report>(envelope["Message"].as_str().unwrap_or("{}"))
+        {
+            println!(
+                "\n== email (the `email` body, rebuilt from the delivered report):\n{}",
+                ecs_doctor::render::render(&report).text
+            );
+        }
+    }
+    drop(moto);
+    println!("\n== done: moto stopped");
+}
+
+/// A worker service whose container logs a crash on a missing DATABASE_URL.
+async fn seed_worker(sdk: &aws_config::SdkConfig) -> String {
+    let ecs = aws_sdk_ecs::Client::new(sdk);
+    let logs = aws_sdk_cloudwatchlogs::Client::new(sdk);
+    let td = ecs
+        .register_task_definition()
+        .family("worker")
+        .container_definitions(
+            ContainerDefinition::builder()
+                .name("worker")
+                .image("111122223333.dkr.ecr.us-east-1.amazonaws.com/worker:2.0.0")
+                .memory(256)
+                .log_configuration(
+                    LogConfiguration::builder()
+                        .log_driver(LogDriver::Awslogs)
+                        .options("awslogs-group", "/ecs/worker")
+                        .options("awslogs-region", REGION)
+                        .options("awslogs-stream-prefix", "worker")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let arn = td
+        .task_definition()
+        .and_then(|td| td.task_definition_arn())
+        .unwrap()
+        .to_string();
+    ecs.create_service()
+        .cluster(CLUSTER)
+        .service_name("worker")
+        .task_definition(&arn)
+        .desired_count(2)
+        .send()
+        .await
+        .unwrap();
+    logs.create_log_group()
+        .log_group_name("/ecs/worker")
+        .send()
+        .await
+        .unwrap();
+    let stream = format!("worker/worker/{WORKER_TASK}");
+    logs.create_log_stream()
+        .log_group_name("/ecs/worker")
+        .log_stream_name(&stream)
+        .send()
+        .await
+        .unwrap();
+    let start = now_ms() - 30_000;
+    let events = seed::CRASH_LINES
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                .timestamp(start + i as i64)
+                .message(*line)
+                .build()
+                .unwrap()
+        })
+        .collect();
+    logs.put_log_events()
+        .log_group_name("/ecs/worker")
+        .log_stream_name(&stream)
+        .set_log_events(Some(events))
+        .send()
+        .await
+        .unwrap();
+    arn
+}
+
+/// Collects what SNS posts to http(s) subscribers.
+fn http_receiver(received: Arc<Mutex<Vec<(String, Value)>>>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let received = received.clone();
+            std::thread::spawn(move || {
+                use std::io::Write;
+                let mut writer = stream.try_clone().unwrap();
+                let mut reader = std::io::BufReader::new(stream);
+                let stop = std::sync::atomic::AtomicBool::new(false);
+                while let Ok(Some((_, path, body))) = read_request(&mut reader, &stop) {
+                    let value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                    received.lock().unwrap().push((path, value));
+                    if writer
+                        .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    address
+}

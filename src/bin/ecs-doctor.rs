@@ -1,0 +1,271 @@
+//! The command line: a second face on the library.
+//!
+//! `explain` diagnoses an event file offline; `rules` and `explain-category` print the catalog's
+//! own documentation.
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use ecs_doctor::docs;
+use ecs_doctor::incident::{Incident, LogTail};
+use ecs_doctor::render::render;
+use ecs_doctor::{diagnose, Category};
+
+#[derive(Parser)]
+#[command(
+    name = "ecs-doctor",
+    version,
+    about = "Explains why an Amazon ECS task or deployment failed, with the evidence and the exact fix"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Diagnose an EventBridge ECS event from a file (`-` for standard input), offline.
+    Explain {
+        /// The EventBridge event (ECS Task State Change, Deployment State Change, Service Action).
+        event: String,
+        /// The failed container's log lines, one per line, as the function would read them.
+        #[arg(long)]
+        logs: Option<String>,
+        /// Which container the log lines belong to (default: the container that failed).
+        #[arg(long)]
+        container: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Diagnose a live task or service with your own AWS credentials (profile, environment).
+    /// Publishes nothing unless --publish.
+    Diagnose {
+        #[arg(long)]
+        cluster: String,
+        /// A task id or ARN.
+        #[arg(long, conflicts_with = "service", required_unless_present = "service")]
+        task: Option<String>,
+        /// A service name: its latest stopped tasks and its failed deployments.
+        #[arg(long)]
+        service: Option<String>,
+        #[arg(long)]
+        region: Option<String>,
+        /// Log lines to read from the failed container.
+        #[arg(long, default_value_t = 50)]
+        log_lines: i32,
+        /// For a service: how many of the newest stopped tasks to explain.
+        #[arg(long, default_value_t = 3)]
+        max_tasks: usize,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Also publish each report to this SNS topic, as the function would.
+        #[arg(long, value_name = "TOPIC_ARN")]
+        publish: Option<String>,
+    },
+    /// List the rules of the catalog.
+    Rules {
+        #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+        format: RulesFormat,
+    },
+    /// Print the long explanation of a category, e.g. `ecs-doctor explain-category oom`.
+    ExplainCategory {
+        /// A category id from `ecs-doctor rules`; omit it to list the categories.
+        category: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    /// The email text.
+    Text,
+    /// The machine JSON of the whole report.
+    Json,
+    /// The Amazon Q Developer (AWS Chatbot) custom notification.
+    Chatbot,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RulesFormat {
+    Text,
+    Markdown,
+}
+
+fn read_input(path: &str) -> Result<Vec<u8>> {
+    if path == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .context("could not read the event from standard input")?;
+        Ok(bytes)
+    } else {
+        std::fs::read(path).with_context(|| format!("could not read '{path}'"))
+    }
+}
+
+fn explain(
+    event: &str,
+    logs: Option<&str>,
+    container: Option<&str>,
+    format: Format,
+) -> Result<String> {
+    let bytes = read_input(event)?;
+    let event = ecs_doctor::parse(&bytes).with_context(|| {
+        format!(
+            "'{}' is not an ECS event ecs-doctor can read",
+            display_path(event)
+        )
+    })?;
+    let mut incident = Incident::from_event(event);
+    if let Some(path) = logs {
+        let text =
+            std::fs::read(path).with_context(|| format!("could not read the log file '{path}'"))?;
+        let text = String::from_utf8_lossy(&text);
+        let task = incident.task().cloned();
+        let name = match (container, &task) {
+            (Some(name), _) => name.to_string(),
+            (None, Some(task)) => ecs_doctor::diagnose::failed_container(task, None)
+                .map(|c| c.name.clone())
+                .unwrap_or_default(),
+            (None, None) => {
+                bail!("--logs needs a task event (or --container) to know whose logs these are")
+            }
+        };
+        incident.logs.push(LogTail {
+            container: name,
+            log_group: None,
+            log_stream: None,
+            region: None,
+            lines: text.lines().map(str::to_string).collect(),
+        });
+    }
+    let report = diagnose(&incident);
+    let rendered = render(&report);
+    Ok(match format {
+        Format::Text => format!("Subject: {}\n\n{}", rendered.subject, rendered.text),
+        Format::Json => rendered.json,
+        Format::Chatbot => rendered.chatbot,
+    })
+}
+
+fn display_path(path: &str) -> &str {
+    if path == "-" {
+        "standard input"
+    } else {
+        path
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn diagnose_live(
+    cluster: String,
+    task: Option<String>,
+    service: Option<String>,
+    region: Option<String>,
+    log_lines: i32,
+    max_tasks: usize,
+    format: Format,
+    publish: Option<String>,
+) -> Result<String> {
+    use ecs_doctor::aws::{sdk_config, AwsOptions, Clients};
+    use ecs_doctor::live::{incidents_live, LiveOptions};
+
+    let config = sdk_config(&AwsOptions {
+        region,
+        ..AwsOptions::default()
+    })
+    .await;
+    if config.region().is_none() {
+        bail!("no AWS region: pass --region, or set AWS_REGION or a profile's region");
+    }
+    let clients = Clients::from_conf(&config);
+    let mut options = LiveOptions {
+        max_tasks,
+        ..LiveOptions::default()
+    };
+    options.gather.log_lines = log_lines;
+    let incidents = incidents_live(&clients, &cluster, task, service, &options).await?;
+    if incidents.is_empty() {
+        return Ok("Nothing to explain: the service has no recently stopped task and no failed deployment.".into());
+    }
+    let mut out = Vec::new();
+    for incident in &incidents {
+        let report = diagnose(incident);
+        let rendered = render(&report);
+        if let Some(topic) = &publish {
+            let published = ecs_doctor::notify::publish(&clients.sns, topic, &report, rendered.clone())
+                .await
+                .with_context(|| format!("could not publish to {topic}"))?;
+            eprintln!(
+                "published {} to {topic} (message id {})",
+                report.category,
+                published.message_id.as_deref().unwrap_or("unknown")
+            );
+        }
+        out.push(match format {
+            Format::Text => format!("Subject: {}\n\n{}", rendered.subject, rendered.text),
+            Format::Json => rendered.json,
+            Format::Chatbot => rendered.chatbot,
+        });
+    }
+    Ok(out.join(match format {
+        Format::Text => "\n----------------------------------------\n",
+        _ => "\n",
+    }))
+}
+
+fn run(cli: Cli) -> Result<String> {
+    match cli.command {
+        Command::Diagnose {
+            cluster,
+            task,
+            service,
+            region,
+            log_lines,
+            max_tasks,
+            format,
+            publish,
+        } => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("could not start the async runtime")?
+            .block_on(diagnose_live(cluster, task, service, region, log_lines, max_tasks, format, publish)),
+        Command::Explain {
+            event,
+            logs,
+            container,
+            format,
+        } => explain(&event, logs.as_deref(), container.as_deref(), format),
+        Command::Rules { format } => Ok(match format {
+            RulesFormat::Text => docs::rules_listing(),
+            RulesFormat::Markdown => docs::rules_markdown(),
+        }),
+        Command::ExplainCategory { category: None } => Ok(Category::ALL
+            .iter()
+            .map(|c| format!("{:28} {}\n", c.id(), c.meaning()))
+            .collect()),
+        Command::ExplainCategory { category: Some(id) } => match Category::from_id(&id) {
+            Some(category) => Ok(docs::explain_category(category)),
+            None => bail!("unknown category '{id}': `ecs-doctor explain-category` lists them"),
+        },
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(output) => {
+            print!("{output}");
+            if !output.ends_with('\n') {
+                println!();
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("ecs-doctor: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! The Lambda's settings, from its environment. Read once at start: a missing or malformed
+//! setting stops the function before the first event, with a message that says what to set.
+
+use std::time::Duration;
+
+use crate::aws::AwsOptions;
+use crate::gather::GatherConfig;
+use crate::report::Severity;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("{name} is not set: {hint}")]
+    Missing {
+        name: &'static str,
+        hint: &'static str,
+    },
+    #[error("{name}={value} is not valid: expected {expected}")]
+    Invalid {
+        name: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// TOPIC_ARN: where reports are published.
+    pub topic_arn: String,
+    /// MIN_SEVERITY (low): failures below it are logged, not published.
+    pub min_severity: Severity,
+    /// NOTIFY_BENIGN (false): also publish benign stops (scale-in, completed jobs), without
+    /// gathering anything for them.
+    pub notify_benign: bool,
+    /// LOG_LINES (50), SIBLING_WINDOW_MINUTES (30).
+    pub gather: GatherConfig,
+    /// GATHER_BUDGET_MS (20000): the most gathering may take, whatever the Lambda timeout.
+    pub gather_budget_cap: Duration,
+    /// PUBLISH_RESERVE_MS (1500): kept from the Lambda deadline for diagnosing and publishing.
+    pub publish_reserve: Duration,
+    /// AWS_MAX_ATTEMPTS (3), AWS_ENDPOINT_URL is read by the SDK itself.
+    pub aws: AwsOptions,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `lookup` (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let get = |name: &str| {
+            lookup(name)
+                .map(|value| value.trim().to_string())
+                .filter(|value| !value.is_empty())
+        };
+        let topic_arn = get("TOPIC_ARN").ok_or(ConfigError::Missing {
+            name: "TOPIC_ARN",
+            hint: "set it to the ARN of the SNS topic that receives the reports (arn:aws:sns:REGION:ACCOUNT:NAME)",
+        })?;
+        if !topic_arn.starts_with("arn:") || !topic_arn.contains(":sns:") {
+            return Err(ConfigError::Invalid {
+                name: "TOPIC_ARN",
+                value: topic_arn,
+                expected: "an SNS topic ARN, arn:aws:sns:REGION:ACCOUNT:NAME",
+            });
+        }
+        let min_severity = match get("MIN_SEVERITY") {
+            None => Severity::Low,
+            Some(value) => Severity::from_id(&value).ok_or(ConfigError::Invalid {
+                name: "MIN_SEVERITY",
+                value,
+                expected: "one of info, low, medium, high, critical",
+            })?,
+        };
+        let notify_benign = match get("NOTIFY_BENIGN").map(|v| v.to_ascii_lowercase()) {
+            None => false,
+            Some(value) => match value.as_str() {
+                "true" | "1" | "yes" => true,
+                "false" | "0" | "no" => false,
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        name: "NOTIFY_BENIGN",
+                        value,
+                        expected: "true or false",
+                    })
+                }
+            },
+        };
+        let number = |name: &'static str,
+                      default: u64,
+                      range: std::ops::RangeInclusive<u64>,
+                      expected: &'static str|
+         -> Result<u64, ConfigError> {
+            match get(name) {
+                None => Ok(default),
+                Some(value) => value
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| range.contains(n))
+                    .ok_or(ConfigError::Invalid {
+                        name,
+                        value,
+                        expected,
+                    }),
+            }
+        };
+        let log_lines = number(
+            "LOG_LINES",
+            50,
+            0..=10_000,
+            "a number of lines from 0 to 10000",
+        )?;
+        let window = number(
+            "SIBLING_WINDOW_MINUTES",
+            30,
+            0..=1440,
+            "minutes from 0 to 1440",
+        )?;
+        let budget = number(
+            "GATHER_BUDGET_MS",
+            20_000,
+            100..=900_000,
+            "milliseconds from 100 to 900000",
+        )?;
+        let reserve = number(
+            "PUBLISH_RESERVE_MS",
+            1_500,
+            500..=60_000,
+            "milliseconds from 500 to 60000",
+        )?;
+        let attempts = number("AWS_MAX_ATTEMPTS", 3, 1..=10, "attempts from 1 to 10")?;
+        Ok(Config {
+            topic_arn,
+            min_severity,
+            notify_benign,
+            gather: GatherConfig {
+                log_lines: log_lines as i32,
+                sibling_window_minutes: window as u32,
+            },
+            gather_budget_cap: Duration::from_millis(budget),
+            publish_reserve: Duration::from_millis(reserve),
+            aws: AwsOptions {
+                max_attempts: attempts as u32,
+                ..AwsOptions::default()
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn a_missing_topic_says_what_to_set() {
+        let error = config(&[]).unwrap_err().to_string();
+        assert!(error.starts_with("TOPIC_ARN is not set"), "{error}");
+    }
+
+    #[test]
+    fn defaults_apply() {
+        let config =
+            config(&[("TOPIC_ARN", "arn:aws:sns:eu-west-1:111122223333:ecs-doctor")]).unwrap();
+        assert_eq!(config.gather, GatherConfig::default());
+        assert_eq!(config.min_severity, Severity::Low);
+        assert!(!config.notify_benign);
+        assert_eq!(config.aws.max_attempts, 3);
+    }
+
+    #[test]
+    fn a_bad_number_names_the_variable_and_the_range() {
+        let error = config(&[
+            ("TOPIC_ARN", "arn:aws:sns:eu-west-1:1:t"),
+            ("LOG_LINES", "lots"),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "LOG_LINES=lots is not valid: expected a number of lines from 0 to 10000"
+        );
+    }
+}

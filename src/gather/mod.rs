@@ -1,0 +1,396 @@
+//! Turns an event into an Incident: every fact ECS and CloudWatch Logs can give about it, read
+//! concurrently under a time budget, and a gap for every fact that could not be read.
+//!
+//! The event already carries the task, so a task event never calls DescribeTasks. What runs:
+//!
+//! - task event: task definition (cached) → log tail, alongside DescribeServices and the
+//!   service's stopped tasks (siblings) when the task belongs to a service;
+//! - deployment or service-action event: DescribeServices alongside the service's stopped tasks;
+//!   for a failed or rolled-back deployment and SERVICE_TASK_START_IMPAIRED, the tasks the
+//!   failing deployment started, the latest one's task definition and log tail.
+
+pub mod convert;
+pub mod ecs;
+pub mod gaps;
+pub mod logs;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::time::Instant;
+
+use crate::aws::Clients;
+use crate::diagnose::failed_container;
+use crate::event::{Detail, EcsEvent, Task};
+use crate::incident::{Gap, Incident, Service, Siblings, TaskDefinition};
+
+/// What to read. Defaults match the Lambda's environment defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GatherConfig {
+    /// Log lines to read from the failed container's stream (LOG_LINES).
+    pub log_lines: i32,
+    /// How far back the service's other stopped tasks count (SIBLING_WINDOW_MINUTES).
+    pub sibling_window_minutes: u32,
+}
+
+impl Default for GatherConfig {
+    fn default() -> Self {
+        GatherConfig {
+            log_lines: 50,
+            sibling_window_minutes: 30,
+        }
+    }
+}
+
+/// What gathering cost, for the invocation's summary line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GatherStats {
+    /// AWS operations called (an operation's retries count once).
+    pub aws_calls: usize,
+    pub task_definition_cache_hits: usize,
+    /// Facts that the budget cut off.
+    pub timed_out: usize,
+}
+
+/// One gathering: the clients, the limits, the deadline and the counters.
+pub struct Ctx<'a> {
+    pub(crate) clients: &'a Clients,
+    pub(crate) config: &'a GatherConfig,
+    budget: Duration,
+    deadline: Instant,
+    calls: AtomicUsize,
+    cache_hits: AtomicUsize,
+    timed_out: AtomicUsize,
+}
+
+impl<'a> Ctx<'a> {
+    pub(crate) fn new(clients: &'a Clients, config: &'a GatherConfig, budget: Duration) -> Ctx<'a> {
+        Ctx {
+            clients,
+            config,
+            budget,
+            deadline: Instant::now() + budget,
+            calls: AtomicUsize::new(0),
+            cache_hits: AtomicUsize::new(0),
+            timed_out: AtomicUsize::new(0),
+        }
+    }
+
+    pub(crate) fn count_call(&self) {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn cache_hit(&self) {
+        self.cache_hits.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Runs one read under what is left of the budget; running out is a "timed out" gap.
+    pub(crate) async fn bounded<T>(
+        &self,
+        what: &str,
+        read: impl std::future::Future<Output = Result<T, Gap>>,
+    ) -> Result<T, Gap> {
+        match tokio::time::timeout_at(self.deadline, read).await {
+            Ok(result) => result,
+            Err(_) => {
+                self.timed_out.fetch_add(1, Ordering::Relaxed);
+                Err(gaps::timed_out(what, self.budget))
+            }
+        }
+    }
+
+    pub(crate) fn stats(&self) -> GatherStats {
+        GatherStats {
+            aws_calls: self.calls.load(Ordering::Relaxed),
+            task_definition_cache_hits: self.cache_hits.load(Ordering::Relaxed),
+            timed_out: self.timed_out.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Gathers every fact about the event within `budget`.
+pub async fn gather(
+    clients: &Clients,
+    event: EcsEvent,
+    budget: Duration,
+    config: &GatherConfig,
+) -> Incident {
+    gather_with_stats(clients, event, budget, config).await.0
+}
+
+/// [`gather`], and what it cost.
+pub async fn gather_with_stats(
+    clients: &Clients,
+    event: EcsEvent,
+    budget: Duration,
+    config: &GatherConfig,
+) -> (Incident, GatherStats) {
+    let ctx = Ctx::new(clients, config, budget);
+    let mut incident = Incident::from_event(event.clone());
+    match &event.detail {
+        Detail::Task(task) => gather_task(&ctx, &mut incident, task, event.time).await,
+        Detail::Deployment(change) => {
+            let rolled_back = change
+                .reason
+                .as_deref()
+                .is_some_and(|reason| reason.to_ascii_lowercase().contains("rolling back"));
+            let failing = if change.event_name == "SERVICE_DEPLOYMENT_FAILED" {
+                Failing::Deployment(change.deployment_id.clone())
+            } else if rolled_back {
+                Failing::RolledBackFrom(change.deployment_id.clone())
+            } else {
+                Failing::None
+            };
+            gather_service_event(&ctx, &mut incident, &event, failing).await
+        }
+        Detail::ServiceAction(action) => {
+            let failing = if action.event_name == "SERVICE_TASK_START_IMPAIRED" {
+                Failing::Primary
+            } else {
+                Failing::None
+            };
+            gather_service_event(&ctx, &mut incident, &event, failing).await
+        }
+    }
+    (incident, ctx.stats())
+}
+
+/// The task event: the task is in the event.
+async fn gather_task(
+    ctx: &Ctx<'_>,
+    incident: &mut Incident,
+    task: &Task,
+    event_time: Option<DateTime<Utc>>,
+) {
+    let cluster = task
+        .cluster_arn
+        .clone()
+        .or_else(|| task.cluster().map(str::to_string));
+    let service = task.service().map(str::to_string);
+    let service_read = async {
+        match (&cluster, &service) {
+            (Some(cluster), Some(name)) => Some(read_service(ctx, cluster, name).await),
+            _ => None,
+        }
+    };
+    let siblings_read = async {
+        let (Some(cluster), Some(name)) = (&cluster, &service) else {
+            return None;
+        };
+        let what = format!(
+            "the other tasks of service {name} stopped in the last {} minutes",
+            ctx.config.sibling_window_minutes
+        );
+        let reference = task.stopped_at.or(event_time).unwrap_or_else(Utc::now);
+        let window = ctx.config.sibling_window_minutes;
+        Some(
+            ctx.bounded(&what, ecs::stopped_tasks(ctx, cluster, name, &what))
+                .await
+                .map(|tasks| siblings_in_window(tasks, reference, window)),
+        )
+    };
+    let ((task_definition, logs), service, siblings) =
+        tokio::join!(definition_and_logs(ctx, task), service_read, siblings_read);
+    let mut gaps = Vec::new();
+    incident.task_definition = keep(task_definition, &mut gaps);
+    incident.logs = keep(logs, &mut gaps).into_iter().flatten().collect();
+    incident.service = service.and_then(|service| keep(service, &mut gaps));
+    incident.siblings = siblings.and_then(|siblings| keep(siblings, &mut gaps));
+    incident.gaps.extend(gaps);
+}
+
+/// The task definition, then the failed container's log tail (the stream name needs both).
+async fn definition_and_logs(
+    ctx: &Ctx<'_>,
+    task: &Task,
+) -> (
+    Result<TaskDefinition, Gap>,
+    Result<Option<crate::incident::LogTail>, Gap>,
+) {
+    let Some(arn) = task.task_definition_arn.as_deref() else {
+        let gap = Gap {
+            what: "the task definition".into(),
+            reason: "the task carries no taskDefinitionArn".into(),
+            action: None,
+            fix: "pass the whole ECS Task State Change event".into(),
+        };
+        return (
+            Err(gap.clone()),
+            Err(Gap {
+                what: "the container's log lines".into(),
+                ..gap
+            }),
+        );
+    };
+    let what = format!("the task definition {}", crate::event::last_segment(arn));
+    let definition = ctx.bounded(&what, ecs::task_definition(ctx, arn)).await;
+    let logs = match &definition {
+        Ok(td) => read_logs(ctx, task, td).await,
+        Err(gap) if gap.reason.starts_with("timed out") => Ok(None),
+        Err(gap) => Err(Gap {
+            what: "the failed container's log lines".into(),
+            reason: format!(
+                "its log configuration is in the task definition, which could not be read ({})",
+                gap.reason
+            ),
+            action: None,
+            fix: gap.fix.clone(),
+        }),
+    };
+    (definition, logs)
+}
+
+async fn read_logs(
+    ctx: &Ctx<'_>,
+    task: &Task,
+    td: &TaskDefinition,
+) -> Result<Option<crate::incident::LogTail>, Gap> {
+    let Some(container) = failed_container(task, Some(td)).filter(|_| ctx.config.log_lines > 0)
+    else {
+        return Ok(None);
+    };
+    let Some(location) = logs::locate(task, td, container)? else {
+        return Ok(None);
+    };
+    let what = format!("the log lines of container {}", container.name);
+    ctx.bounded(
+        &what,
+        logs::tail(ctx, &container.name, location, ctx.config.log_lines),
+    )
+    .await
+    .map(Some)
+}
+
+async fn read_service(ctx: &Ctx<'_>, cluster: &str, name: &str) -> Result<Service, Gap> {
+    let what = format!("the service {name}: its deployments, events and configuration");
+    ctx.bounded(&what, ecs::service(ctx, cluster, name)).await
+}
+
+/// Which deployment failed, as far as the event says.
+enum Failing {
+    /// Nothing to look for: the service alone explains the event.
+    None,
+    /// SERVICE_DEPLOYMENT_FAILED names it.
+    Deployment(Option<String>),
+    /// A rollback: the event names the new deployment; the failed one is the other, FAILED one.
+    RolledBackFrom(Option<String>),
+    /// SERVICE_TASK_START_IMPAIRED: the primary deployment cannot start tasks.
+    Primary,
+}
+
+/// A deployment or service-action event: the service, and for a failure the tasks it started.
+async fn gather_service_event(
+    ctx: &Ctx<'_>,
+    incident: &mut Incident,
+    event: &EcsEvent,
+    failing: Failing,
+) {
+    let Some(service_ref) = event.service_ref() else {
+        incident.gaps.push(Gap {
+            what: "the service".into(),
+            reason: "the event's resources name no ECS service ARN".into(),
+            action: None,
+            fix: "pass the whole EventBridge event, resources included".into(),
+        });
+        return;
+    };
+    let (cluster, name) = (service_ref.cluster.as_str(), service_ref.service.as_str());
+    let tasks_what = format!("the tasks the failed deployment of service {name} started");
+    let stopped_read = async {
+        match failing {
+            Failing::None => None,
+            _ => Some(
+                ctx.bounded(
+                    &tasks_what,
+                    ecs::stopped_tasks(ctx, cluster, name, &tasks_what),
+                )
+                .await,
+            ),
+        }
+    };
+    let (service, stopped) = tokio::join!(read_service(ctx, cluster, name), stopped_read);
+    let mut gaps = Vec::new();
+    let service = keep(service, &mut gaps);
+    let stopped = stopped.and_then(|stopped| keep(stopped, &mut gaps));
+    let failed_id = match &failing {
+        Failing::None => None,
+        Failing::Deployment(id) => id.clone(),
+        Failing::RolledBackFrom(new_id) => service.as_ref().and_then(|service| {
+            service
+                .deployments
+                .iter()
+                .filter(|d| Some(&d.id) != new_id.as_ref())
+                .find(|d| d.rollout_state.as_deref() == Some("FAILED"))
+                .map(|d| d.id.clone())
+        }),
+        Failing::Primary => service
+            .as_ref()
+            .and_then(Service::primary)
+            .map(|d| d.id.clone()),
+    };
+    if let Some(stopped) = stopped {
+        match &failed_id {
+            Some(id) => {
+                incident.deployment_tasks = stopped
+                    .into_iter()
+                    .filter(|task| task.started_by.as_deref() == Some(id.as_str()))
+                    .collect();
+                if incident.deployment_tasks.is_empty() {
+                    gaps.push(Gap {
+                        what: tasks_what.clone(),
+                        reason: format!("no stopped task started by {id} is still listed (ECS forgets stopped tasks after about an hour)"),
+                        action: None,
+                        fix: format!("look at the service's events: aws ecs describe-services --cluster {cluster} --services {name}"),
+                    });
+                }
+            }
+            None => gaps.push(Gap {
+                what: tasks_what.clone(),
+                reason: "could not tell which deployment failed (the service's deployments were not readable or none is FAILED)".into(),
+                action: None,
+                fix: format!("aws ecs describe-services --cluster {cluster} --services {name}"),
+            }),
+        }
+    }
+    incident.service = service;
+    // Newest first already: the latest stopped task is the one to explain.
+    if let Some(latest) = incident
+        .deployment_tasks
+        .iter()
+        .max_by_key(|task| task.stopped_at)
+        .cloned()
+    {
+        let (definition, logs) = definition_and_logs(ctx, &latest).await;
+        incident.task_definition = keep(definition, &mut gaps);
+        incident.logs = keep(logs, &mut gaps).into_iter().flatten().collect();
+        incident.task = Some(latest);
+    }
+    incident.gaps.extend(gaps);
+}
+
+/// The tasks that stopped within `window_minutes` before `reference` (or after it).
+fn siblings_in_window(tasks: Vec<Task>, reference: DateTime<Utc>, window_minutes: u32) -> Siblings {
+    let since = reference - chrono::Duration::minutes(i64::from(window_minutes));
+    Siblings {
+        window_minutes,
+        tasks: tasks
+            .into_iter()
+            .filter(|task| {
+                task.stopped_at
+                    .or(task.stopping_at)
+                    .is_some_and(|at| at >= since)
+            })
+            .collect(),
+    }
+}
+
+fn keep<T>(result: Result<T, Gap>, gaps: &mut Vec<Gap>) -> Option<T> {
+    match result {
+        Ok(value) => Some(value),
+        Err(gap) => {
+            gaps.push(gap);
+            None
+        }
+    }
+}

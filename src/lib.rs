@@ -1,0 +1,25 @@
+//! ecs-doctor: diagnoses failed Amazon ECS tasks and deployments.
+//!
+//! One way through: `event` (typed EventBridge events) → `gather` (an `Incident`: every fact,
+//! and the gaps) → `diagnose` (a pure engine: `Report`) → `render` (email text, Chatbot JSON,
+//! machine JSON) → `notify` (SNS). The Lambda (`src/main.rs`), the command line and the tests
+//! are faces on this library.
+
+pub mod aws;
+pub mod config;
+pub mod diagnose;
+pub mod docs;
+pub mod event;
+pub mod gather;
+pub mod handler;
+pub mod incident;
+pub mod live;
+pub mod notify;
+pub mod redact;
+pub mod render;
+pub mod report;
+
+pub use diagnose::diagnose;
+pub use event::{parse, EcsEvent};
+pub use incident::Incident;
+pub use report::{Category, Report, Severity};

@@ -1,0 +1,147 @@
+//! `ecs-doctor diagnose`: the same gather and diagnosis as the Lambda, for a task or a service
+//! named on the command line instead of an event.
+//!
+//! A task is read with DescribeTasks and explained as if its "ECS Task State Change" event had
+//! arrived. A service yields one report per recently stopped task (the newest few) and one per
+//! deployment whose rollout FAILED, as if its "ECS Deployment State Change" event had arrived.
+
+use std::time::Duration;
+
+use crate::aws::Clients;
+use crate::diagnose::diagnose;
+use crate::event::{DeploymentChange, Detail, EcsEvent, Task};
+use crate::gather::{ecs, gather, Ctx, GatherConfig};
+use crate::incident::{Gap, Incident};
+use crate::report::Report;
+
+#[derive(Debug, Clone)]
+pub struct LiveOptions {
+    pub gather: GatherConfig,
+    /// The budget of each gathering.
+    pub budget: Duration,
+    /// For a service: how many of the newest stopped tasks to explain.
+    pub max_tasks: usize,
+}
+
+impl Default for LiveOptions {
+    fn default() -> Self {
+        LiveOptions {
+            gather: GatherConfig::default(),
+            budget: Duration::from_secs(20),
+            max_tasks: 3,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    #[error("give either a task or a service to diagnose, not {0}")]
+    Target(&'static str),
+    /// The task or service could not be read: what, why, what to do.
+    #[error("could not read {}: {} ({})", .0.what, .0.reason, .0.fix)]
+    Read(Gap),
+    #[error(
+        "task {task} is not in cluster {cluster} (ECS forgets stopped tasks after about an hour)"
+    )]
+    TaskNotFound { cluster: String, task: String },
+}
+
+/// Diagnoses a task or a service now. An empty result: the service has nothing failed to explain.
+pub async fn diagnose_live(
+    clients: &Clients,
+    cluster: &str,
+    task: Option<String>,
+    service: Option<String>,
+    options: &LiveOptions,
+) -> Result<Vec<Report>, LiveError> {
+    Ok(incidents_live(clients, cluster, task, service, options)
+        .await?
+        .iter()
+        .map(diagnose)
+        .collect())
+}
+
+/// The incidents [`diagnose_live`] diagnoses (for `--publish`, or to print the facts).
+pub async fn incidents_live(
+    clients: &Clients,
+    cluster: &str,
+    task: Option<String>,
+    service: Option<String>,
+    options: &LiveOptions,
+) -> Result<Vec<Incident>, LiveError> {
+    let ctx = Ctx::new(clients, &options.gather, options.budget);
+    match (task, service) {
+        (Some(task), None) => {
+            let what = format!("task {task}");
+            let tasks = ecs::describe_tasks(&ctx, cluster, vec![task.clone()], &what)
+                .await
+                .map_err(LiveError::Read)?;
+            let Some(task) = tasks.into_iter().next() else {
+                return Err(LiveError::TaskNotFound {
+                    cluster: cluster.to_string(),
+                    task,
+                });
+            };
+            Ok(vec![
+                gather(clients, task_event(task), options.budget, &options.gather).await,
+            ])
+        }
+        (None, Some(service)) => {
+            let what = format!("the stopped tasks of service {service}");
+            let (described, stopped) = tokio::join!(
+                ecs::service(&ctx, cluster, &service),
+                ecs::stopped_tasks(&ctx, cluster, &service, &what)
+            );
+            let described = described.map_err(LiveError::Read)?;
+            let stopped = stopped.map_err(LiveError::Read)?;
+            let mut events: Vec<EcsEvent> = described
+                .deployments
+                .iter()
+                .filter(|deployment| deployment.rollout_state.as_deref() == Some("FAILED"))
+                .map(|deployment| EcsEvent {
+                    id: None,
+                    account: arn_part(described.arn.as_deref(), 4),
+                    region: arn_part(described.arn.as_deref(), 3),
+                    time: deployment.updated_at,
+                    resources: described.arn.clone().into_iter().collect(),
+                    detail: Detail::Deployment(DeploymentChange {
+                        event_type: Some("ERROR".into()),
+                        event_name: "SERVICE_DEPLOYMENT_FAILED".into(),
+                        deployment_id: Some(deployment.id.clone()),
+                        updated_at: deployment.updated_at,
+                        reason: deployment.rollout_state_reason.clone(),
+                    }),
+                })
+                .collect();
+            events.extend(stopped.into_iter().take(options.max_tasks).map(task_event));
+            let mut incidents = Vec::new();
+            for event in events {
+                incidents.push(gather(clients, event, options.budget, &options.gather).await);
+            }
+            Ok(incidents)
+        }
+        (Some(_), Some(_)) => Err(LiveError::Target("both")),
+        (None, None) => Err(LiveError::Target("neither")),
+    }
+}
+
+/// A task as its "ECS Task State Change" event would carry it.
+fn task_event(task: Task) -> EcsEvent {
+    let arn = task.task_arn.clone();
+    EcsEvent {
+        id: None,
+        account: arn_part(arn.as_deref(), 4),
+        region: arn_part(arn.as_deref(), 3),
+        time: task.stopped_at.or(task.started_at).or(task.created_at),
+        resources: arn.into_iter().collect(),
+        detail: Detail::Task(Box::new(task)),
+    }
+}
+
+/// The `index`th `:`-separated part of an ARN (3: region, 4: account).
+fn arn_part(arn: Option<&str>, index: usize) -> Option<String> {
+    arn?.split(':')
+        .nth(index)
+        .filter(|part| !part.is_empty())
+        .map(str::to_string)
+}

@@ -1,0 +1,41 @@
+//! The Lambda: JSON logs, settings from the environment, the clients once, then one handler call
+//! per event. Everything else lives in the library.
+
+use ecs_doctor::config::Config;
+use ecs_doctor::handler::{handle, App};
+use lambda_runtime::{service_fn, LambdaEvent};
+use serde_json::Value;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    // AWS_LAMBDA_LOG_LEVEL is what the console's "log level" sets; RUST_LOG wins for development.
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .or_else(|| {
+            std::env::var("AWS_LAMBDA_LOG_LEVEL")
+                .ok()
+                .map(|level| level.to_ascii_lowercase())
+        })
+        .and_then(|directives| EnvFilter::try_new(directives).ok())
+        .unwrap_or_else(|| EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .json()
+        .flatten_event(true)
+        .with_current_span(false)
+        .with_span_list(false)
+        .with_target(false)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .init();
+
+    let config = Config::from_env().inspect_err(|error| {
+        tracing::error!(error = %error, "ecs-doctor cannot start: fix the function's environment");
+    })?;
+    let app = App::new(config).await;
+    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
+        // Boxed: the handler's future is deep enough to overflow rustc's layout query depth.
+        Box::pin(handle(&app, event))
+    }))
+    .await
+}

@@ -1,0 +1,416 @@
+//! One Report, three renderings: email text, the Amazon Q Developer (AWS Chatbot) custom
+//! notification, and the machine JSON.
+//!
+//! Every string of the report is scrubbed of secrets once, here, before any rendering sees it:
+//! the engine scrubs too, and this is the second lock on the same door.
+
+pub mod chatbot;
+pub mod json;
+pub mod text;
+
+use crate::redact::scrub;
+use crate::report::{Occurrences, Report, Severity};
+
+/// Everything that leaves for SNS, rendered from one report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rendered {
+    /// < 100 characters, no control characters (SNS's limit for email subjects).
+    pub subject: String,
+    /// The email body.
+    pub text: String,
+    /// The Amazon Q Developer custom notification, as JSON text.
+    pub chatbot: String,
+    /// The whole report as JSON text, stable field names.
+    pub json: String,
+}
+
+pub fn render(report: &Report) -> Rendered {
+    let report = scrubbed(report);
+    Rendered {
+        subject: text::subject(&report),
+        text: text::body(&report),
+        chatbot: chatbot::render(&report),
+        json: json::render(&report),
+    }
+}
+
+/// A copy of the report with [`scrub`] applied to every string in it.
+pub fn scrubbed(report: &Report) -> Report {
+    let mut report = report.clone();
+    let Report {
+        schema_version: _,
+        category: _,
+        rule,
+        severity: _,
+        notify: _,
+        title,
+        summary,
+        root_cause,
+        event,
+        resources,
+        evidence,
+        log_excerpt,
+        next_steps,
+        findings,
+        occurrences,
+        links,
+        gaps,
+    } = &mut report;
+    for text in [rule, title, summary] {
+        scrub_in_place(text);
+    }
+    if let Some(cause) = root_cause {
+        for text in [&mut cause.rule, &mut cause.title, &mut cause.summary] {
+            scrub_in_place(text);
+        }
+    }
+    scrub_in_place(&mut event.detail_type);
+    for text in [&mut event.id, &mut event.name, &mut event.time] {
+        scrub_option(text);
+    }
+    for text in [
+        &mut resources.account,
+        &mut resources.region,
+        &mut resources.cluster,
+        &mut resources.service,
+        &mut resources.task_arn,
+        &mut resources.task_id,
+        &mut resources.task_definition,
+        &mut resources.container,
+        &mut resources.deployment_id,
+        &mut resources.log_group,
+        &mut resources.log_stream,
+    ] {
+        scrub_option(text);
+    }
+    for item in evidence {
+        scrub_in_place(&mut item.source);
+        scrub_in_place(&mut item.text);
+    }
+    log_excerpt.iter_mut().for_each(scrub_in_place);
+    for step in next_steps {
+        scrub_in_place(&mut step.title);
+        scrub_option(&mut step.command);
+    }
+    for finding in findings {
+        scrub_in_place(&mut finding.id);
+        scrub_in_place(&mut finding.text);
+    }
+    if let Some(occurrences) = occurrences {
+        for (category, _) in &mut occurrences.by_category {
+            scrub_in_place(category);
+        }
+    }
+    for link in links {
+        scrub_in_place(&mut link.label);
+        scrub_in_place(&mut link.url);
+    }
+    for gap in gaps {
+        scrub_in_place(&mut gap.what);
+        scrub_in_place(&mut gap.reason);
+        scrub_in_place(&mut gap.fix);
+        scrub_option(&mut gap.action);
+    }
+    report
+}
+
+fn scrub_in_place(text: &mut String) {
+    if let std::borrow::Cow::Owned(clean) = scrub(text) {
+        *text = clean;
+    }
+}
+
+fn scrub_option(text: &mut Option<String>) {
+    if let Some(text) = text {
+        scrub_in_place(text);
+    }
+}
+
+/// One line of plain text: terminal colour codes removed, control characters (C0, DEL, C1, and
+/// the Unicode line and paragraph separators) turned into spaces, runs of whitespace collapsed.
+pub(crate) fn one_line(text: &str) -> String {
+    let mut line = String::with_capacity(text.len().min(4096));
+    let mut pending_space = false;
+    for c in without_ansi(text).chars() {
+        if c.is_whitespace() || c.is_control() {
+            pending_space = !line.is_empty();
+        } else {
+            if pending_space {
+                line.push(' ');
+                pending_space = false;
+            }
+            line.push(c);
+        }
+    }
+    line
+}
+
+/// A log line or a command as quoted: colour codes removed, control characters turned into
+/// spaces, the spacing otherwise kept (indented stack frames stay indented).
+pub(crate) fn clean_line(text: &str) -> String {
+    without_ansi(text)
+        .chars()
+        .map(|c| match c {
+            '\t' => ' ',
+            c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' => ' ',
+            c => c,
+        })
+        .collect::<String>()
+        .trim_end()
+        .to_owned()
+}
+
+/// Removes ANSI escape sequences (`ESC [ … letter`, `ESC ] … BEL`) that colour terminal logs.
+fn without_ansi(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('\u{1b}') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\u{1b}' {
+            out.push(c);
+            continue;
+        }
+        match chars.peek() {
+            Some('[') => {
+                chars.next();
+                // Parameters and intermediates, then one final byte in @..~.
+                for c in chars.by_ref() {
+                    if ('@'..='~').contains(&c) {
+                        break;
+                    }
+                }
+            }
+            Some(']') => {
+                chars.next();
+                for c in chars.by_ref() {
+                    if c == '\u{7}' || c == '\u{1b}' {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// At most `max` characters, cut on a character boundary and ended with "…" when cut.
+pub(crate) fn truncate(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_owned(),
+        Some(_) => {
+            let keep = max.saturating_sub(1);
+            let end = text.char_indices().nth(keep).map_or(text.len(), |(i, _)| i);
+            format!("{}…", &text[..end])
+        }
+    }
+}
+
+pub(crate) fn char_count(text: &str) -> usize {
+    text.chars().count()
+}
+
+/// "9 of 10 tasks stopped in the last 30 min: same cause; others: app-crash 1".
+pub(crate) fn occurrences_line(occurrences: &Occurrences) -> String {
+    let Occurrences {
+        tasks,
+        same_cause,
+        window_minutes,
+        by_category,
+    } = occurrences;
+    let noun = if *tasks == 1 { "task" } else { "tasks" };
+    let mut line = format!(
+        "{same_cause} of {tasks} {noun} stopped in the last {window_minutes} min: same cause"
+    );
+    if !by_category.is_empty() {
+        let others: Vec<String> = by_category
+            .iter()
+            .map(|(category, count)| format!("{} {count}", one_line(category)))
+            .collect();
+        line.push_str("; others: ");
+        line.push_str(&others.join(", "));
+    }
+    line
+}
+
+/// "api:42" from "arn:aws:ecs:eu-west-1:123456789012:task-definition/api:42" (or "api:42").
+pub(crate) fn task_definition_name(task_definition: &str) -> &str {
+    task_definition
+        .rsplit_once("task-definition/")
+        .map_or(task_definition, |(_, name)| name)
+}
+
+/// "api" from "api:42" or its ARN.
+pub(crate) fn task_family(task_definition: &str) -> &str {
+    let name = task_definition_name(task_definition);
+    name.split_once(':').map_or(name, |(family, _)| family)
+}
+
+/// The task id: the resource's own, or the last part of its ARN.
+pub(crate) fn task_id(report: &Report) -> Option<&str> {
+    let resources = &report.resources;
+    resources.task_id.as_deref().or_else(|| {
+        resources
+            .task_arn
+            .as_deref()
+            .and_then(|arn| arn.rsplit('/').next())
+    })
+}
+
+pub(crate) fn severity_label(severity: Severity) -> String {
+    severity.id().to_ascii_uppercase()
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::incident::Gap;
+    use crate::report::{
+        Category, EventInfo, Evidence, Finding, Link, Resources, Step, SCHEMA_VERSION,
+    };
+
+    /// An out-of-memory report for service `checkout` in cluster `prod`, with every part filled.
+    pub(crate) fn oom_report() -> Report {
+        Report {
+            schema_version: SCHEMA_VERSION,
+            category: Category::Oom,
+            rule: "oom-killed".into(),
+            severity: Severity::High,
+            notify: true,
+            title: "Out of memory: api in checkout (prod)".into(),
+            summary: "Container api used more memory than its limit (512 MiB) and was killed by \
+                      the kernel (exit 137). This is a memory limit problem, not an application \
+                      error."
+                .into(),
+            root_cause: None,
+            event: EventInfo {
+                id: Some("3f1c2b7e-9a4d-4c55-8e0f-1d2c3b4a5f60".into()),
+                detail_type: "ECS Task State Change".into(),
+                name: None,
+                time: Some("2024-05-02T03:14:15Z".into()),
+            },
+            resources: Resources {
+                account: Some("123456789012".into()),
+                region: Some("eu-west-1".into()),
+                cluster: Some("prod".into()),
+                service: Some("checkout".into()),
+                task_arn: Some(
+                    "arn:aws:ecs:eu-west-1:123456789012:task/prod/0f3a9c1d2e4b4f6a8b7c6d5e4f3a2b1c"
+                        .into(),
+                ),
+                task_id: Some("0f3a9c1d2e4b4f6a8b7c6d5e4f3a2b1c".into()),
+                task_definition: Some(
+                    "arn:aws:ecs:eu-west-1:123456789012:task-definition/checkout-api:42".into(),
+                ),
+                container: Some("api".into()),
+                deployment_id: Some("ecs-svc/1234567890123456789".into()),
+                log_group: Some("/ecs/checkout".into()),
+                log_stream: Some("api/api/0f3a9c1d2e4b4f6a8b7c6d5e4f3a2b1c".into()),
+            },
+            evidence: vec![
+                Evidence {
+                    source: "container api reason".into(),
+                    text: "OutOfMemoryError: Container killed due to memory usage".into(),
+                },
+                Evidence {
+                    source: "container api exitCode".into(),
+                    text: "137".into(),
+                },
+            ],
+            log_excerpt: vec![
+                "INFO  started order import batch=7731".into(),
+                "WARN  heap usage 498 MiB of 512 MiB".into(),
+            ],
+            next_steps: vec![
+                Step {
+                    title: "See the memory the task and its containers were given".into(),
+                    command: Some(
+                        "aws ecs describe-task-definition --task-definition checkout-api:42 \
+                         --region eu-west-1 --query 'taskDefinition.containerDefinitions[?name==`api`].memory'"
+                            .into(),
+                    ),
+                },
+                Step {
+                    title: "Raise the memory and deploy the new revision".into(),
+                    command: None,
+                },
+            ],
+            findings: vec![Finding {
+                id: "no-memory-reservation".into(),
+                text: "Container api has no soft limit (memoryReservation).".into(),
+            }],
+            occurrences: Some(Occurrences {
+                tasks: 10,
+                same_cause: 9,
+                window_minutes: 30,
+                by_category: vec![("app-crash".into(), 1)],
+            }),
+            links: vec![Link {
+                label: "Task in the console".into(),
+                url: "https://eu-west-1.console.aws.amazon.com/ecs/v2/clusters/prod/tasks/0f3a9c1d2e4b4f6a8b7c6d5e4f3a2b1c".into(),
+            }],
+            gaps: vec![Gap {
+                what: "the service's events and deployments".into(),
+                reason: "AccessDeniedException: not authorized to perform ecs:DescribeServices".into(),
+                action: Some("ecs:DescribeServices".into()),
+                fix: "Allow ecs:DescribeServices on the cluster's services in the function's role.".into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn every_string_is_scrubbed_before_rendering() {
+        let mut report = oom_report();
+        let secret = "postgres://app:hunter2@db:5432/orders";
+        report.title = format!("Crash: {secret}");
+        report.summary = secret.into();
+        report.evidence[0].text = secret.into();
+        report.log_excerpt.push(format!("DB_URL={secret}"));
+        report.next_steps[0].command = Some(format!("psql {secret}"));
+        report.findings[0].text = secret.into();
+        report.gaps[0].reason = secret.into();
+        report.links[0].url = "https://x.example/?token=abc123def456".into();
+        let rendered = render(&report);
+        for output in [
+            &rendered.subject,
+            &rendered.text,
+            &rendered.chatbot,
+            &rendered.json,
+        ] {
+            assert!(!output.contains("hunter2"), "{output}");
+            assert!(!output.contains("abc123def456"), "{output}");
+        }
+        assert!(rendered
+            .text
+            .contains("postgres://app:[REDACTED]@db:5432/orders"));
+    }
+
+    #[test]
+    fn one_line_removes_colours_and_controls() {
+        assert_eq!(
+            one_line("\u{1b}[31mERROR\u{1b}[0m\r\n\tboom\u{7}\u{85}now\u{2028}x"),
+            "ERROR boom now x"
+        );
+        assert_eq!(
+            clean_line("\tat Main.main(Main.java:3)\r"),
+            " at Main.main(Main.java:3)"
+        );
+    }
+
+    #[test]
+    fn truncation_cuts_on_a_character_boundary() {
+        assert_eq!(truncate("héllo wörld", 5), "héll…");
+        assert_eq!(truncate("héllo", 5), "héllo");
+        assert_eq!(char_count(&truncate(&"é".repeat(300), 99)), 99);
+    }
+
+    #[test]
+    fn task_definition_names_come_from_arns() {
+        let arn = "arn:aws:ecs:eu-west-1:123456789012:task-definition/checkout-api:42";
+        assert_eq!(task_definition_name(arn), "checkout-api:42");
+        assert_eq!(task_family(arn), "checkout-api");
+        assert_eq!(task_family("batch"), "batch");
+    }
+}

@@ -1,0 +1,200 @@
+//! Every event in events/ is diagnosed as the failure mode it was written for, and its
+//! three renderings are pinned by snapshots (tests/snapshots/).
+
+use std::path::{Path, PathBuf};
+
+use ecs_doctor::incident::{Incident, LogTail};
+use ecs_doctor::render::render;
+use ecs_doctor::{diagnose, Category, Report};
+
+fn events_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("events")
+}
+
+/// The category a fixture is written for: its file name, or the mode it is a variant of.
+fn expected_category(name: &str) -> Category {
+    let id = match name {
+        "oom-at-init" | "oom-java-heap" => "oom",
+        "app-crash-exit-2" | "app-crash-exit-255" => "app-crash",
+        "bad-entrypoint-exit-127" => "bad-entrypoint-or-command",
+        "permission-denied-exit-126" => "permission-denied-exec",
+        "sigkill-without-reason" => "other",
+        "placement-resources-fargate" => "placement-resources",
+        other => other,
+    };
+    Category::from_id(id).unwrap_or_else(|| panic!("events/{name}.json names no category"))
+}
+
+/// Diagnoses events/NAME.json, with events/NAME.log as the failed container's log tail.
+fn diagnose_fixture(name: &str) -> Report {
+    let bytes = std::fs::read(events_dir().join(format!("{name}.json"))).unwrap();
+    let event = ecs_doctor::parse(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let mut incident = Incident::from_event(event);
+    if let Ok(text) = std::fs::read_to_string(events_dir().join(format!("{name}.log"))) {
+        let task = incident
+            .task()
+            .cloned()
+            .expect("log fixtures belong to task events");
+        let container = ecs_doctor::diagnose::failed_container(&task, None)
+            .unwrap()
+            .name
+            .clone();
+        incident.logs.push(LogTail {
+            container,
+            log_group: Some(format!(
+                "/ecs/{}",
+                task.task_definition().unwrap().split(':').next().unwrap()
+            )),
+            log_stream: Some(format!(
+                "ecs/{}/{}",
+                task.containers[0].name,
+                task.id().unwrap()
+            )),
+            region: Some("eu-west-1".into()),
+            lines: text.lines().map(str::to_string).collect(),
+        });
+    }
+    diagnose(&incident)
+}
+
+fn fixture_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(events_dir())
+        .unwrap()
+        .filter_map(|entry| {
+            let path = entry.unwrap().path();
+            (path.extension()? == "json").then(|| path.file_stem()?.to_str().map(str::to_string))?
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn every_fixture_is_diagnosed_as_the_mode_it_was_written_for() {
+    let mut wrong = Vec::new();
+    for name in fixture_names() {
+        let report = diagnose_fixture(&name);
+        if report.category != expected_category(&name) {
+            wrong.push(format!(
+                "{name}: got {} by rule {}",
+                report.category, report.rule
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "misdiagnosed fixtures:\n{}",
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn every_category_has_a_fixture() {
+    let covered: Vec<Category> = fixture_names()
+        .iter()
+        .map(|n| expected_category(n))
+        .collect();
+    for category in Category::ALL {
+        assert!(
+            covered.contains(category),
+            "no fixture in events/ for {category}"
+        );
+    }
+}
+
+#[test]
+fn benign_fixtures_do_not_notify_and_failures_do() {
+    for name in fixture_names() {
+        let report = diagnose_fixture(&name);
+        assert_eq!(report.notify, report.category.notify(), "{name}");
+    }
+}
+
+#[test]
+fn oom_kill_quotes_the_reason_and_the_exit_code() {
+    let report = diagnose_fixture("oom");
+    let quoted: Vec<String> = report
+        .evidence
+        .iter()
+        .map(|e| format!("{}: {}", e.source, e.text))
+        .collect();
+    assert!(
+        quoted.contains(&"container api exitCode: 137".to_string()),
+        "{quoted:#?}"
+    );
+    assert!(quoted
+        .iter()
+        .any(|q| q.contains("OutOfMemoryError: Container killed due to memory usage")));
+    // The sidecar killed after the app is context, not the cause.
+    assert_eq!(report.resources.container.as_deref(), Some("api"));
+    assert!(quoted
+        .iter()
+        .any(|q| q.starts_with("container envoy (stopped after api)")));
+}
+
+#[test]
+fn missing_database_url_is_found_in_the_log_and_quoted() {
+    let report = diagnose_fixture("missing-env-or-config");
+    assert_eq!(report.category, Category::MissingEnvOrConfig);
+    assert!(
+        report.summary.contains("KeyError: 'DATABASE_URL'"),
+        "{}",
+        report.summary
+    );
+}
+
+#[test]
+fn next_steps_are_filled_with_the_real_names() {
+    let report = diagnose_fixture("oom");
+    let commands: Vec<&str> = report
+        .next_steps
+        .iter()
+        .filter_map(|s| s.command.as_deref())
+        .collect();
+    assert!(
+        commands.iter().any(
+            |c| c.contains("--task-definition checkout:42") && c.contains("--region eu-west-1")
+        ),
+        "{commands:#?}"
+    );
+    assert!(
+        commands
+            .iter()
+            .any(|c| c.contains("--task-definition checkout:41")),
+        "a rollback to the previous revision: {commands:#?}"
+    );
+    for command in commands {
+        assert!(
+            !command.contains("{cluster}") && !command.contains("{service}"),
+            "unfilled: {command}"
+        );
+    }
+}
+
+#[test]
+fn titles_fit_an_sns_subject() {
+    for name in fixture_names() {
+        let report = diagnose_fixture(&name);
+        assert!(
+            report.title.chars().count() < 100,
+            "{name}: {}",
+            report.title
+        );
+        assert!(!report.title.chars().any(char::is_control), "{name}");
+    }
+}
+
+#[test]
+fn renderings_are_pinned_by_snapshots() {
+    for name in fixture_names() {
+        let rendered = render(&diagnose_fixture(&name));
+        insta::assert_snapshot!(
+            format!("{name}.text"),
+            format!("Subject: {}\n\n{}", rendered.subject, rendered.text)
+        );
+        let chatbot: serde_json::Value = serde_json::from_str(&rendered.chatbot).unwrap();
+        insta::assert_json_snapshot!(format!("{name}.chatbot"), chatbot);
+        let json: serde_json::Value = serde_json::from_str(&rendered.json).unwrap();
+        insta::assert_json_snapshot!(format!("{name}.json"), json);
+    }
+}

@@ -1,0 +1,135 @@
+//! The built Lambda binary, for real: a loopback Runtime API hands it events the way the Lambda
+//! service does, and moto plays AWS. Measures the AWS calls and the wall time per event.
+
+mod support;
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::Value;
+use support::runtime_api::run_lambda;
+use support::seed::{self, crash_event, scale_in_event};
+use support::{aws_env, Moto};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_ecs-doctor-lambda");
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lambda_binary_answers_each_event_and_logs_one_summary_line() {
+    let moto = Moto::start();
+    let sdk = moto.sdk_config().await;
+    let seeded = seed::seed(&sdk).await;
+    let mut env = aws_env(&moto.endpoint);
+    env.push(("TOPIC_ARN", seeded.topic_arn.clone()));
+    env.push(("RUST_LOG", "info".into()));
+    let events = vec![
+        crash_event(&seeded.task_definition_arn),
+        scale_in_event(&seeded.task_definition_arn),
+        serde_json::json!({"source": "aws.ec2"}),
+        crash_event(&seeded.task_definition_arn),
+    ];
+    let run = tokio::task::spawn_blocking(move || {
+        run_lambda(
+            Path::new(BINARY),
+            &env,
+            events,
+            Duration::from_secs(30),
+            Duration::from_secs(120),
+        )
+    })
+    .await
+    .unwrap();
+    assert!(
+        run.init_error.is_none(),
+        "{:?}\n{}",
+        run.init_error,
+        run.output
+    );
+    assert_eq!(
+        run.invocations.len(),
+        4,
+        "every event answered:\n{}",
+        run.output
+    );
+
+    let outcomes: Vec<&str> = run
+        .invocations
+        .iter()
+        .map(|invocation| {
+            invocation
+                .result
+                .as_ref()
+                .unwrap_or_else(|e| panic!("{e}\n{}", run.output))["outcome"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(outcomes, ["published", "benign", "skipped", "published"]);
+
+    let summaries: Vec<Value> = run
+        .output
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line["summary"] == true)
+        .collect();
+    assert_eq!(
+        summaries.len(),
+        4,
+        "one summary line per invocation:\n{}",
+        run.output
+    );
+    for (summary, invocation) in summaries.iter().zip(&run.invocations) {
+        for field in [
+            "event_id",
+            "category",
+            "severity",
+            "notify",
+            "gaps",
+            "aws_calls",
+            "parse_ms",
+            "gather_ms",
+            "diagnose_ms",
+            "render_ms",
+            "publish_ms",
+        ] {
+            assert!(
+                summary.get(field).is_some(),
+                "{field} missing from {summary}"
+            );
+        }
+        eprintln!(
+            "measured: outcome={} category={} aws_calls={} gather_ms={} publish_ms={} total_ms={} wall={:?}",
+            summary["outcome"], summary["category"], summary["aws_calls"], summary["gather_ms"], summary["publish_ms"], summary["total_ms"], invocation.wall
+        );
+    }
+    assert_eq!(summaries[1]["aws_calls"], 0, "a benign stop calls nothing");
+    assert_eq!(
+        summaries[3]["aws_calls"].as_u64().unwrap() + 1,
+        summaries[0]["aws_calls"].as_u64().unwrap(),
+        "the second crash reads the task definition from the cache"
+    );
+    assert_eq!(
+        seed::receive(&sdk, &seeded.queue_url).await.len(),
+        2,
+        "two reports published"
+    );
+}
+
+#[test]
+fn without_a_topic_the_binary_stops_at_start_and_says_what_to_set() {
+    let run = run_lambda(
+        Path::new(BINARY),
+        &[
+            ("AWS_REGION", "us-east-1".to_string()),
+            ("TOPIC_ARN", String::new()),
+        ],
+        vec![serde_json::json!({})],
+        Duration::from_secs(5),
+        Duration::from_secs(20),
+    );
+    assert!(run.invocations.is_empty());
+    assert!(
+        run.output.contains("TOPIC_ARN is not set"),
+        "{}",
+        run.output
+    );
+}

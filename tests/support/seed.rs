@@ -1,0 +1,305 @@
+//! Seeds moto with a broken service the way a real account would look after a crash: a
+//! cluster, a task definition logging to awslogs, a service, the crashed container's log stream,
+//! and an SNS topic with SQS queues subscribed (envelope, raw, filtered).
+
+#![allow(dead_code)]
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use aws_config::SdkConfig;
+use aws_sdk_ecs::types::{ContainerDefinition, KeyValuePair, LogConfiguration, LogDriver};
+use serde_json::{json, Value};
+
+use super::{ACCOUNT, REGION};
+
+pub const CLUSTER: &str = "prod";
+pub const SERVICE: &str = "api";
+pub const TASK_ID: &str = "0f3a5c1e9d2b4a6f8e7d6c5b4a392817";
+pub const LOG_GROUP: &str = "/ecs/api";
+
+/// The crash: a Python traceback ending in the missing variable.
+pub const CRASH_LINES: &[&str] = &[
+    "INFO:     Started server process [1]",
+    "INFO:     Waiting for application startup.",
+    "Traceback (most recent call last):",
+    "  File \"/app/main.py\", line 12, in <module>",
+    "    DATABASE_URL = os.environ[\"DATABASE_URL\"]",
+    "  File \"/usr/local/lib/python3.12/os.py\", line 714, in __getitem__",
+    "    raise KeyError(key) from None",
+    "KeyError: 'DATABASE_URL'",
+];
+
+pub struct Seeded {
+    pub task_definition_arn: String,
+    pub topic_arn: String,
+    /// Envelope delivery (the SNS JSON wrapper around the `sqs` body).
+    pub queue_url: String,
+    /// Raw delivery: the body is the machine JSON itself.
+    pub raw_queue_url: String,
+    /// Subscribed with an attribute-scope filter policy `severity: [high, critical]`.
+    pub high_queue_url: String,
+    /// Subscribed with an attribute-scope filter policy `severity: [low]`: must stay empty.
+    pub low_queue_url: String,
+    /// Subscribed with a body-scope filter policy `category: [missing-env-or-config]`.
+    pub body_filter_queue_url: String,
+}
+
+pub fn task_arn(id: &str) -> String {
+    format!("arn:aws:ecs:{REGION}:{ACCOUNT}:task/{CLUSTER}/{id}")
+}
+
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+pub async fn seed(config: &SdkConfig) -> Seeded {
+    let ecs = aws_sdk_ecs::Client::new(config);
+    let logs = aws_sdk_cloudwatchlogs::Client::new(config);
+    let sns = aws_sdk_sns::Client::new(config);
+    let sqs = aws_sdk_sqs::Client::new(config);
+
+    ecs.create_cluster()
+        .cluster_name(CLUSTER)
+        .send()
+        .await
+        .expect("create the cluster");
+    let registered = ecs
+        .register_task_definition()
+        .family("api")
+        .requires_compatibilities(aws_sdk_ecs::types::Compatibility::Fargate)
+        .network_mode(aws_sdk_ecs::types::NetworkMode::Awsvpc)
+        .cpu("256")
+        .memory("512")
+        .container_definitions(
+            ContainerDefinition::builder()
+                .name("api")
+                .image("111122223333.dkr.ecr.us-east-1.amazonaws.com/api:1.4.2")
+                .essential(true)
+                .memory(512)
+                .environment(
+                    KeyValuePair::builder()
+                        .name("APP_ENV")
+                        .value("production")
+                        .build(),
+                )
+                .log_configuration(
+                    LogConfiguration::builder()
+                        .log_driver(LogDriver::Awslogs)
+                        .options("awslogs-group", LOG_GROUP)
+                        .options("awslogs-region", REGION)
+                        .options("awslogs-stream-prefix", "api")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("register the task definition");
+    let task_definition_arn = registered
+        .task_definition()
+        .and_then(|td| td.task_definition_arn())
+        .unwrap()
+        .to_string();
+    ecs.create_service()
+        .cluster(CLUSTER)
+        .service_name(SERVICE)
+        .task_definition(&task_definition_arn)
+        .desired_count(1)
+        .send()
+        .await
+        .expect("create the service");
+
+    logs.create_log_group()
+        .log_group_name(LOG_GROUP)
+        .send()
+        .await
+        .expect("create the log group");
+    let stream = format!("api/api/{TASK_ID}");
+    logs.create_log_stream()
+        .log_group_name(LOG_GROUP)
+        .log_stream_name(&stream)
+        .send()
+        .await
+        .expect("create the log stream");
+    let start = now_ms() - 60_000;
+    let events: Vec<_> = CRASH_LINES
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                .timestamp(start + i as i64)
+                .message(*line)
+                .build()
+                .unwrap()
+        })
+        .collect();
+    logs.put_log_events()
+        .log_group_name(LOG_GROUP)
+        .log_stream_name(&stream)
+        .set_log_events(Some(events))
+        .send()
+        .await
+        .expect("put the crash lines");
+
+    let topic_arn = sns
+        .create_topic()
+        .name("ecs-doctor")
+        .send()
+        .await
+        .unwrap()
+        .topic_arn()
+        .unwrap()
+        .to_string();
+    let subscribe = |name: &'static str, attributes: Vec<(&'static str, String)>| {
+        let (sns, sqs, topic_arn) = (sns.clone(), sqs.clone(), topic_arn.clone());
+        async move {
+            let url = sqs
+                .create_queue()
+                .queue_name(name)
+                .send()
+                .await
+                .unwrap()
+                .queue_url()
+                .unwrap()
+                .to_string();
+            let arn = sqs
+                .get_queue_attributes()
+                .queue_url(&url)
+                .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+                .send()
+                .await
+                .unwrap()
+                .attributes()
+                .and_then(|a| {
+                    a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+                        .cloned()
+                })
+                .unwrap();
+            let mut request = sns
+                .subscribe()
+                .topic_arn(&topic_arn)
+                .protocol("sqs")
+                .endpoint(arn);
+            for (key, value) in attributes {
+                request = request.attributes(key, value);
+            }
+            request.send().await.expect("subscribe the queue");
+            url
+        }
+    };
+    let queue_url = subscribe("alerts", vec![]).await;
+    let raw_queue_url = subscribe("alerts-raw", vec![("RawMessageDelivery", "true".into())]).await;
+    let high_queue_url = subscribe(
+        "alerts-high",
+        vec![(
+            "FilterPolicy",
+            json!({"severity": ["high", "critical"]}).to_string(),
+        )],
+    )
+    .await;
+    let low_queue_url = subscribe(
+        "alerts-low",
+        vec![("FilterPolicy", json!({"severity": ["low"]}).to_string())],
+    )
+    .await;
+    let body_filter_queue_url = subscribe(
+        "alerts-body-filter",
+        vec![
+            (
+                "FilterPolicy",
+                json!({"category": ["missing-env-or-config"]}).to_string(),
+            ),
+            ("FilterPolicyScope", "MessageBody".into()),
+        ],
+    )
+    .await;
+    Seeded {
+        task_definition_arn,
+        topic_arn,
+        queue_url,
+        raw_queue_url,
+        high_queue_url,
+        low_queue_url,
+        body_filter_queue_url,
+    }
+}
+
+/// The "ECS Task State Change" event ECS sends when the api container crashes.
+pub fn crash_event(task_definition_arn: &str) -> Value {
+    json!({
+        "version": "0",
+        "id": "3317b2af-7005-47d2-9d4c-a0f2a8ee1a1b",
+        "detail-type": "ECS Task State Change",
+        "source": "aws.ecs",
+        "account": ACCOUNT,
+        "time": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "region": REGION,
+        "resources": [task_arn(TASK_ID)],
+        "detail": {
+            "clusterArn": format!("arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/{CLUSTER}"),
+            "taskArn": task_arn(TASK_ID),
+            "taskDefinitionArn": task_definition_arn,
+            "group": format!("service:{SERVICE}"),
+            "startedBy": "ecs-svc/1234567890123456789",
+            "launchType": "FARGATE",
+            "lastStatus": "STOPPED",
+            "desiredStatus": "STOPPED",
+            "stopCode": "EssentialContainerExited",
+            "stoppedReason": "Essential container in task exited",
+            "cpu": "256",
+            "memory": "512",
+            "createdAt": "2026-11-20T09:58:02.123Z",
+            "startedAt": "2026-11-20T09:58:40.456Z",
+            "stoppingAt": "2026-11-20T09:58:44.789Z",
+            "stoppedAt": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            "containers": [{
+                "name": "api",
+                "containerArn": format!("arn:aws:ecs:{REGION}:{ACCOUNT}:container/{CLUSTER}/{TASK_ID}/5b8c"),
+                "image": "111122223333.dkr.ecr.us-east-1.amazonaws.com/api:1.4.2",
+                "lastStatus": "STOPPED",
+                "exitCode": 1,
+                "runtimeId": format!("{TASK_ID}-1234567890"),
+                "cpu": "0",
+                "memory": "512"
+            }],
+            "version": 5
+        }
+    })
+}
+
+/// A task the service scheduler stopped for scale-in: benign.
+pub fn scale_in_event(task_definition_arn: &str) -> Value {
+    let mut event = crash_event(task_definition_arn);
+    event["id"] = "b1e1c5a0-0000-4000-8000-000000000001".into();
+    event["detail"]["stopCode"] = "ServiceSchedulerInitiated".into();
+    event["detail"]["stoppedReason"] =
+        "Scaling activity initiated by (deployment ecs-svc/1234567890123456789)".into();
+    event["detail"]["containers"][0]["exitCode"] = 143.into();
+    event
+}
+
+/// Receives what a queue holds (waits briefly: delivery is asynchronous in moto too).
+pub async fn receive(config: &SdkConfig, queue_url: &str) -> Vec<aws_sdk_sqs::types::Message> {
+    let sqs = aws_sdk_sqs::Client::new(config);
+    let mut messages = Vec::new();
+    for _ in 0..3 {
+        let output = sqs
+            .receive_message()
+            .queue_url(queue_url)
+            .max_number_of_messages(10)
+            .message_attribute_names("All")
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .expect("receive from the queue");
+        messages.extend(output.messages().iter().cloned());
+        if !messages.is_empty() {
+            break;
+        }
+    }
+    messages
+}
