@@ -11,6 +11,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 
 use crate::incident::TaskDefinition;
+use crate::incidents::MemoryStore;
 
 /// Every AWS action ecs-doctor calls. The IAM template must grant exactly these.
 pub const AWS_ACTIONS: &[&str] = &[
@@ -20,6 +21,13 @@ pub const AWS_ACTIONS: &[&str] = &[
     "ecs:DescribeTasks",
     "logs:GetLogEvents",
     "sns:Publish",
+    // Flood control and idempotency (DEDUPE_TABLE), on that table only.
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:Query",
+    // Events from member accounts: their read-only role (src/crossaccount.rs).
+    "sts:AssumeRole",
 ];
 
 /// How the SDK talks to AWS. The defaults suit a Lambda with a 30 s timeout.
@@ -89,10 +97,16 @@ pub struct Clients {
     pub ecs: aws_sdk_ecs::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub sns: aws_sdk_sns::Client,
+    /// The flood-control table's client (used when DEDUPE_TABLE is set).
+    pub dynamodb: Option<aws_sdk_dynamodb::Client>,
+    /// Flood control without a table: this execution environment's memory.
+    pub(crate) incidents: Arc<MemoryStore>,
     /// Kept to build a Logs client for another region (`awslogs-region`).
-    sdk_config: Option<SdkConfig>,
+    pub(crate) sdk_config: Option<SdkConfig>,
     logs_by_region: Arc<Mutex<HashMap<String, aws_sdk_cloudwatchlogs::Client>>>,
     pub(crate) task_definitions: Arc<TaskDefinitionCache>,
+    /// Reading member accounts through their role; None: every event is read with these clients.
+    pub(crate) cross_account: Option<Arc<crate::crossaccount::CrossAccount>>,
 }
 
 impl Clients {
@@ -101,9 +115,12 @@ impl Clients {
             ecs: aws_sdk_ecs::Client::new(config),
             logs: aws_sdk_cloudwatchlogs::Client::new(config),
             sns: aws_sdk_sns::Client::new(config),
+            dynamodb: Some(aws_sdk_dynamodb::Client::new(config)),
+            incidents: Arc::default(),
             sdk_config: Some(config.clone()),
             logs_by_region: Arc::default(),
             task_definitions: Arc::default(),
+            cross_account: None,
         }
     }
 
@@ -118,10 +135,19 @@ impl Clients {
             ecs,
             logs,
             sns,
+            dynamodb: None,
+            incidents: Arc::default(),
             sdk_config: None,
             logs_by_region: Arc::default(),
             task_definitions: Arc::default(),
+            cross_account: None,
         }
+    }
+
+    /// Adds the flood-control table's client (a mocked or emulator client in tests).
+    pub fn with_dynamodb(mut self, dynamodb: aws_sdk_dynamodb::Client) -> Clients {
+        self.dynamodb = Some(dynamodb);
+        self
     }
 
     /// The region the clients call.

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::aws::AwsOptions;
 use crate::gather::GatherConfig;
+use crate::incidents::DedupeConfig;
 use crate::report::Severity;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -39,6 +40,9 @@ pub struct Config {
     pub publish_reserve: Duration,
     /// AWS_MAX_ATTEMPTS (3), AWS_ENDPOINT_URL is read by the SDK itself.
     pub aws: AwsOptions,
+    /// DEDUPE_TABLE (none: per-container memory), DEDUPE_WINDOW_MINUTES (30; 0 turns flood
+    /// control off).
+    pub dedupe: DedupeConfig,
 }
 
 impl Config {
@@ -129,6 +133,26 @@ impl Config {
             "milliseconds from 500 to 60000",
         )?;
         let attempts = number("AWS_MAX_ATTEMPTS", 3, 1..=10, "attempts from 1 to 10")?;
+        let dedupe_window = number(
+            "DEDUPE_WINDOW_MINUTES",
+            30,
+            0..=1440,
+            "minutes from 0 (flood control off) to 1440",
+        )?;
+        let dedupe_table = get("DEDUPE_TABLE");
+        if let Some(table) = &dedupe_table {
+            let valid = (3..=255).contains(&table.len())
+                && table
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+            if !valid {
+                return Err(ConfigError::Invalid {
+                    name: "DEDUPE_TABLE",
+                    value: table.clone(),
+                    expected: "a DynamoDB table name (3 to 255 of A-Z a-z 0-9 _ - .)",
+                });
+            }
+        }
         Ok(Config {
             topic_arn,
             min_severity,
@@ -142,6 +166,10 @@ impl Config {
             aws: AwsOptions {
                 max_attempts: attempts as u32,
                 ..AwsOptions::default()
+            },
+            dedupe: DedupeConfig {
+                table: dedupe_table,
+                window: Duration::from_secs(dedupe_window * 60),
             },
         })
     }
@@ -173,6 +201,25 @@ mod tests {
         assert_eq!(config.min_severity, Severity::Low);
         assert!(!config.notify_benign);
         assert_eq!(config.aws.max_attempts, 3);
+        assert_eq!(config.dedupe, DedupeConfig::default());
+    }
+
+    #[test]
+    fn flood_control_reads_its_table_and_window() {
+        let config = config(&[
+            ("TOPIC_ARN", "arn:aws:sns:eu-west-1:1:t"),
+            ("DEDUPE_TABLE", "ecs-doctor-incidents"),
+            ("DEDUPE_WINDOW_MINUTES", "0"),
+        ])
+        .unwrap();
+        assert_eq!(config.dedupe.table.as_deref(), Some("ecs-doctor-incidents"));
+        assert_eq!(config.dedupe.window, Duration::ZERO);
+        let error = self::config(&[
+            ("TOPIC_ARN", "arn:aws:sns:eu-west-1:1:t"),
+            ("DEDUPE_TABLE", "arn:aws:dynamodb:eu-west-1:1:table/x"),
+        ])
+        .unwrap_err();
+        assert!(error.to_string().starts_with("DEDUPE_TABLE="), "{error}");
     }
 
     #[test]

@@ -177,9 +177,7 @@ pub struct Task {
     pub stopped_at: Option<DateTime<Utc>>,
     pub containers: Vec<Container>,
     pub attributes: Vec<NameValue>,
-    /// Overrides may carry environment values: they are read for names only and never rendered.
-    #[serde(skip_serializing)]
-    pub overrides: Option<Value>,
+    // `overrides` is not read: it may carry environment values, which never leave.
     pub version: Option<i64>,
 }
 

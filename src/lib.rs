@@ -7,12 +7,14 @@
 
 pub mod aws;
 pub mod config;
+pub mod crossaccount;
 pub mod diagnose;
 pub mod docs;
 pub mod event;
 pub mod gather;
 pub mod handler;
 pub mod incident;
+pub mod incidents;
 pub mod live;
 pub mod notify;
 pub mod redact;

@@ -21,11 +21,15 @@ async fn the_lambda_binary_answers_each_event_and_logs_one_summary_line() {
     let mut env = aws_env(&moto.endpoint);
     env.push(("TOPIC_ARN", seeded.topic_arn.clone()));
     env.push(("RUST_LOG", "info".into()));
+    // Flood control off: the second crash (another event id) is published too.
+    env.push(("DEDUPE_WINDOW_MINUTES", "0".into()));
+    let mut second_crash = crash_event(&seeded.task_definition_arn);
+    second_crash["id"] = "3317b2af-7005-47d2-9d4c-a0f2a8ee1a1c".into();
     let events = vec![
         crash_event(&seeded.task_definition_arn),
         scale_in_event(&seeded.task_definition_arn),
         serde_json::json!({"source": "aws.ec2"}),
-        crash_event(&seeded.task_definition_arn),
+        second_crash,
     ];
     let run = tokio::task::spawn_blocking(move || {
         run_lambda(

@@ -127,14 +127,16 @@ async fn the_task_definition_is_read_once_per_revision() {
     let moto = Moto::start();
     let sdk = moto.sdk_config().await;
     let seeded = seed::seed(&sdk).await;
-    let app = app(&moto, &seeded.topic_arn).await;
+    let mut app = app(&moto, &seeded.topic_arn).await;
+    // Flood control off and another event id: both events are gathered and published.
+    app.config.dedupe.window = std::time::Duration::ZERO;
 
     let first = handle_value(&app, crash_event(&seeded.task_definition_arn), None)
         .await
         .unwrap();
-    let second = handle_value(&app, crash_event(&seeded.task_definition_arn), None)
-        .await
-        .unwrap();
+    let mut again = crash_event(&seeded.task_definition_arn);
+    again["id"] = "3317b2af-7005-47d2-9d4c-a0f2a8ee1a1c".into();
+    let second = handle_value(&app, again, None).await.unwrap();
     assert_eq!(
         second.aws_calls,
         first.aws_calls - 1,

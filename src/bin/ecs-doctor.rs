@@ -195,9 +195,10 @@ async fn diagnose_live(
         let report = diagnose(incident);
         let rendered = render(&report);
         if let Some(topic) = &publish {
-            let published = ecs_doctor::notify::publish(&clients.sns, topic, &report, rendered.clone())
-                .await
-                .with_context(|| format!("could not publish to {topic}"))?;
+            let published =
+                ecs_doctor::notify::publish(&clients.sns, topic, &report, rendered.clone())
+                    .await
+                    .with_context(|| format!("could not publish to {topic}"))?;
             eprintln!(
                 "published {} to {topic} (message id {})",
                 report.category,
@@ -231,7 +232,9 @@ fn run(cli: Cli) -> Result<String> {
             .enable_all()
             .build()
             .context("could not start the async runtime")?
-            .block_on(diagnose_live(cluster, task, service, region, log_lines, max_tasks, format, publish)),
+            .block_on(diagnose_live(
+                cluster, task, service, region, log_lines, max_tasks, format, publish,
+            )),
         Command::Explain {
             event,
             logs,

@@ -18,7 +18,6 @@ use std::collections::BTreeMap;
 
 use crate::event::{last_segment, DeploymentChange, Detail, EcsEvent, ServiceAction, Task};
 use crate::incident::{Incident, Service};
-use crate::redact::scrub;
 use crate::report::{
     Category, EventInfo, Evidence, Occurrences, Report, Resources, RootCause, Severity, Step,
     SCHEMA_VERSION,
@@ -155,7 +154,7 @@ fn service_action_report(incident: &Incident, action: &ServiceAction) -> Report 
     report.event.name = Some(action.event_name.clone());
     report.evidence.push(evidence(
         "service action event",
-        &format!(
+        format!(
             "{} {}{}",
             action.event_type.as_deref().unwrap_or(""),
             action.event_name,
@@ -165,8 +164,7 @@ fn service_action_report(incident: &Incident, action: &ServiceAction) -> Report 
                 format!(" reason {reason}")
             }
         )
-        .trim()
-        .to_string(),
+        .trim(),
     ));
     // An INFO event with no rule of its own is information, not an alert.
     if rule.category == Category::Other && action.event_type.as_deref() == Some("INFO") {
@@ -354,7 +352,7 @@ fn assemble(incident: &Incident, rule: &'static Rule, vars: &Vars) -> Report {
         severity: rule.category.default_severity(),
         notify: rule.category.notify(),
         title: title(rule, vars),
-        summary: scrub(&summary).into_owned(),
+        summary,
         root_cause: None,
         event: EventInfo {
             id: event.and_then(|e| e.id.clone()),
@@ -379,7 +377,7 @@ fn assemble(incident: &Incident, rule: &'static Rule, vars: &Vars) -> Report {
     }
 }
 
-/// Severity escalation, links, and the last scrub of everything quoted.
+/// Severity escalation and links. Secrets are scrubbed where the report leaves: `render`.
 fn finish(mut report: Report, incident: &Incident, vars: &Vars) -> Report {
     if report.notify {
         if let Some(service) = &incident.service {
@@ -389,16 +387,6 @@ fn finish(mut report: Report, incident: &Incident, vars: &Vars) -> Report {
         }
     }
     report.links = links::links(vars);
-    for item in report.evidence.iter_mut() {
-        if let std::borrow::Cow::Owned(clean) = scrub(&item.text) {
-            item.text = clean;
-        }
-    }
-    for line in report.log_excerpt.iter_mut() {
-        if let std::borrow::Cow::Owned(clean) = scrub(line) {
-            *line = clean;
-        }
-    }
     report
 }
 
@@ -433,7 +421,7 @@ fn title(rule: &Rule, vars: &Vars) -> String {
     if let Some(cluster) = vars.get("cluster") {
         title.push_str(&format!(" ({cluster})"));
     }
-    truncate(&scrub(&title), TITLE_LIMIT)
+    truncate(&title, TITLE_LIMIT)
 }
 
 /// Cuts `text` to at most `limit` characters, marking the cut with an ellipsis.
@@ -466,7 +454,7 @@ fn resources(vars: &Vars) -> Resources {
 pub(crate) fn evidence(source: &str, text: &str) -> Evidence {
     Evidence {
         source: source.to_string(),
-        text: scrub(text).into_owned(),
+        text: text.to_string(),
     }
 }
 
@@ -591,7 +579,8 @@ fn task_vars(vars: &mut Vars, incident: &Incident, task: &Task, verdict: &TaskVe
         vars.insert("image", image);
     }
     let memory_limit = definition
-        .and_then(|d| d.memory)
+        .and_then(|d| d.memory.map(|mib| mib.to_string()))
+        .or_else(|| container.and_then(|c| c.memory.clone()))
         .map(|mib| format!("{mib} MiB (container hard limit)"))
         .or_else(|| {
             incident

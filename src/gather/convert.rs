@@ -61,7 +61,6 @@ pub fn task(task: &sdk::Task) -> Task {
             })
             .collect(),
         // Overrides may carry environment values; nothing downstream reads them.
-        overrides: None,
         version: Some(task.version()),
     }
 }

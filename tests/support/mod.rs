@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod canned;
+pub mod flood;
 pub mod runtime_api;
 pub mod seed;
 

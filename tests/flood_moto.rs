@@ -1,0 +1,267 @@
+//! Flood control against moto's DynamoDB: a crash loop alerts once, not fifty times, whatever
+//! the concurrency; a redelivered event publishes once; a new revision is a new incident; the
+//! service's recovery is one short "resolved" message.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aws_config::SdkConfig;
+use ecs_doctor::config::Config;
+use ecs_doctor::handler::{handle_value, App, OutcomeKind};
+use serde_json::Value;
+use support::flood::{self, crash_of};
+use support::seed::{self, Seeded};
+use support::Moto;
+
+const TABLE: &str = "ecs-doctor-incidents";
+
+/// One Lambda execution environment: its own clients and caches, the shared table.
+async fn container(moto: &Moto, topic_arn: &str) -> App {
+    let topic_arn = topic_arn.to_string();
+    let config = Config::from_lookup(|name| match name {
+        "TOPIC_ARN" => Some(topic_arn.clone()),
+        "DEDUPE_TABLE" => Some(TABLE.to_string()),
+        _ => None,
+    })
+    .unwrap();
+    App {
+        config,
+        clients: moto.clients().await,
+    }
+}
+
+async fn crash_loop() -> (Moto, SdkConfig, Seeded) {
+    let moto = Moto::start();
+    let sdk = moto.sdk_config().await;
+    let seeded = seed::seed(&sdk).await;
+    flood::create_incident_table(&sdk, TABLE).await;
+    (moto, sdk, seeded)
+}
+
+/// Every report the queue holds, in arrival order (until it stays empty).
+async fn drain(config: &SdkConfig, queue_url: &str) -> Vec<Value> {
+    let sqs = aws_sdk_sqs::Client::new(config);
+    let mut reports = Vec::new();
+    let mut empty = 0;
+    while empty < 2 {
+        let output = sqs
+            .receive_message()
+            .queue_url(queue_url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .expect("receive from the queue");
+        if output.messages().is_empty() {
+            empty += 1;
+        }
+        for message in output.messages() {
+            let envelope: Value = serde_json::from_str(message.body().unwrap()).unwrap();
+            reports.push(serde_json::from_str(envelope["Message"].as_str().unwrap()).unwrap());
+            sqs.delete_message()
+                .queue_url(queue_url)
+                .receipt_handle(message.receipt_handle().unwrap())
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    reports
+}
+
+fn task_id(i: usize) -> String {
+    format!("{i:032x}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_crashes_through_eight_concurrent_invocations_alert_at_most_three_times() {
+    let (moto, sdk, seeded) = crash_loop().await;
+    for i in 0..50 {
+        flood::crash_stream(&sdk, &task_id(i)).await;
+    }
+    let events: Vec<Value> = (0..50)
+        .map(|i| {
+            crash_of(
+                &seeded.task_definition_arn,
+                &format!("crash-{i}"),
+                &task_id(i),
+            )
+        })
+        .collect();
+
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for worker in 0..8 {
+        let app = Arc::new(container(&moto, &seeded.topic_arn).await);
+        let mine: Vec<Value> = events.iter().skip(worker).step_by(8).cloned().collect();
+        workers.push(tokio::spawn(async move {
+            let mut outcomes = Vec::new();
+            for event in mine {
+                outcomes.push(handle_value(&app, event, None).await.expect("handled"));
+            }
+            outcomes
+        }));
+    }
+    let mut outcomes = Vec::new();
+    for worker in workers {
+        outcomes.extend(worker.await.unwrap());
+    }
+    let elapsed = started.elapsed();
+    let published = outcomes
+        .iter()
+        .filter(|o| o.outcome == OutcomeKind::Published)
+        .count();
+    let counted = outcomes
+        .iter()
+        .filter(|o| o.outcome == OutcomeKind::Counted)
+        .count();
+    assert_eq!(outcomes.len(), 50);
+    assert_eq!(published + counted, 50, "{outcomes:#?}");
+
+    let reports = drain(&sdk, &seeded.queue_url).await;
+    eprintln!(
+        "measured: 50 crash events, 8 concurrent invocations → {} messages on the queue ({published} published, {counted} counted) in {elapsed:?}",
+        reports.len()
+    );
+    assert!(
+        (1..=3).contains(&reports.len()),
+        "{} messages: {reports:#?}",
+        reports.len()
+    );
+    let first = &reports[0];
+    assert_eq!(first["category"], "missing-env-or-config", "{first}");
+    assert!(first.to_string().contains("DATABASE_URL"), "{first}");
+
+    // A redelivery of an event already handled publishes nothing.
+    let app = container(&moto, &seeded.topic_arn).await;
+    let again = handle_value(&app, events[0].clone(), None).await.unwrap();
+    assert_eq!(again.outcome, OutcomeKind::Duplicate, "{again:?}");
+    assert!(drain(&sdk, &seeded.queue_url).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_event_delivered_twice_at_once_publishes_once() {
+    let (moto, sdk, seeded) = crash_loop().await;
+    let event = crash_of(&seeded.task_definition_arn, "twice", seed::TASK_ID);
+    let (a, b) = (
+        container(&moto, &seeded.topic_arn).await,
+        container(&moto, &seeded.topic_arn).await,
+    );
+    let (first, second) = tokio::join!(
+        handle_value(&a, event.clone(), None),
+        handle_value(&b, event.clone(), None)
+    );
+    let mut kinds = vec![first.unwrap().outcome, second.unwrap().outcome];
+    kinds.sort_by_key(|kind| kind.id());
+    assert_eq!(kinds, [OutcomeKind::Duplicate, OutcomeKind::Published]);
+    let third = handle_value(&a, event, None).await.unwrap();
+    assert_eq!(third.outcome, OutcomeKind::Duplicate);
+    assert_eq!(drain(&sdk, &seeded.queue_url).await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_revision_alerts_again_and_recovery_sends_one_resolved_message() {
+    let (moto, sdk, seeded) = crash_loop().await;
+    let app = container(&moto, &seeded.topic_arn).await;
+    let revision_1 = seeded.task_definition_arn.clone();
+    let revision_2 = flood::next_revision(&sdk, &revision_1).await;
+    for i in 1..=3 {
+        flood::crash_stream(&sdk, &task_id(i)).await;
+    }
+
+    let first = handle_value(&app, crash_of(&revision_1, "r1-a", seed::TASK_ID), None)
+        .await
+        .unwrap();
+    assert_eq!(first.incident.as_deref(), Some("opened"), "{first:?}");
+    let repeat = handle_value(&app, crash_of(&revision_1, "r1-b", &task_id(1)), None)
+        .await
+        .unwrap();
+    assert_eq!(repeat.outcome, OutcomeKind::Counted, "{repeat:?}");
+    let new_revision = handle_value(&app, crash_of(&revision_2, "r2-a", &task_id(2)), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        new_revision.incident.as_deref(),
+        Some("opened"),
+        "a new revision is a new incident: {new_revision:?}"
+    );
+    let reports = drain(&sdk, &seeded.queue_url).await;
+    assert_eq!(reports.len(), 2, "{reports:#?}");
+    assert!(reports
+        .iter()
+        .any(|r| r["resources"]["task_definition"] == "api:2"));
+
+    // Recovery: one message for both incidents, and only once.
+    let steady = handle_value(&app, flood::steady_state("steady-1"), None)
+        .await
+        .unwrap();
+    assert_eq!(steady.outcome, OutcomeKind::Published, "{steady:?}");
+    assert_eq!(steady.incident.as_deref(), Some("resolved"));
+    let other_container = container(&moto, &seeded.topic_arn).await;
+    let steady_again = handle_value(&other_container, flood::steady_state("steady-2"), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        steady_again.outcome,
+        OutcomeKind::Benign,
+        "{steady_again:?}"
+    );
+    let resolved = drain(&sdk, &seeded.queue_url).await;
+    assert_eq!(resolved.len(), 1, "{resolved:#?}");
+    assert_eq!(resolved[0]["category"], "steady-state");
+    assert_eq!(resolved[0]["notify"], true);
+    let title = resolved[0]["title"].as_str().unwrap();
+    assert!(title.starts_with("Resolved: "), "{title}");
+
+    // After recovery, the next crash is a new incident.
+    let relapse = handle_value(&app, crash_of(&revision_2, "r2-b", &task_id(3)), None)
+        .await
+        .unwrap();
+    assert_eq!(relapse.incident.as_deref(), Some("opened"), "{relapse:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeats_are_folded_into_one_follow_up_per_window() {
+    let (moto, sdk, seeded) = crash_loop().await;
+    let mut app = container(&moto, &seeded.topic_arn).await;
+    app.config.dedupe.window = Duration::from_secs(3);
+    for i in 1..=4 {
+        flood::crash_stream(&sdk, &task_id(i)).await;
+    }
+    let started = Instant::now();
+    let mut incidents = Vec::new();
+    for (i, at) in [0u64, 1000, 2000, 3200, 3600].into_iter().enumerate() {
+        tokio::time::sleep_until((started + Duration::from_millis(at)).into()).await;
+        let task = if i == 0 {
+            seed::TASK_ID.to_string()
+        } else {
+            task_id(i)
+        };
+        let outcome = handle_value(
+            &app,
+            crash_of(&seeded.task_definition_arn, &format!("loop-{i}"), &task),
+            None,
+        )
+        .await
+        .unwrap();
+        incidents.push(outcome.incident.unwrap_or_default());
+    }
+    assert_eq!(
+        incidents,
+        ["opened", "counted", "counted", "follow-up", "counted"]
+    );
+    let reports = drain(&sdk, &seeded.queue_url).await;
+    assert_eq!(reports.len(), 2, "{reports:#?}");
+    let follow_up = &reports[1];
+    assert_eq!(follow_up["category"], "missing-env-or-config");
+    assert_eq!(follow_up["notify"], true);
+    let title = follow_up["title"].as_str().unwrap();
+    assert!(title.starts_with("Still failing (3 more): "), "{title}");
+    let summary = follow_up["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with("Still failing: 3 more tasks stopped with the same cause"),
+        "{summary}"
+    );
+}

@@ -1,0 +1,433 @@
+//! A canned AWS on loopback for fault tests: ECS, CloudWatch Logs and SNS answer a crashed task's
+//! reads from fixed bodies, and any operation can be made to fail: AccessDenied, throttling, a
+//! 5xx, a refused connection (the request is sent to a closed port) or a hang. The real SDK
+//! clients talk to it through the real HTTP stack, with ecs-doctor's retry and timeout settings.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
+    SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use ecs_doctor::aws::{AwsOptions, Clients};
+use serde_json::json;
+
+pub const TD_ARN: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/api:7";
+
+/// How one operation fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    AccessDenied,
+    Throttled,
+    ServerError,
+    Refused,
+    /// Accepts the request and never answers.
+    Hang,
+}
+
+impl Fault {
+    pub const ALL: [Fault; 5] = [
+        Fault::AccessDenied,
+        Fault::Throttled,
+        Fault::ServerError,
+        Fault::Refused,
+        Fault::Hang,
+    ];
+}
+
+#[derive(Default)]
+struct State {
+    faults: HashMap<String, Fault>,
+    /// Operation name → requests received.
+    calls: HashMap<String, usize>,
+    /// The SNS message bodies received, with when.
+    published: Vec<(Instant, String)>,
+}
+
+pub struct CannedAws {
+    pub endpoint: String,
+    state: Arc<Mutex<State>>,
+    stop: Arc<AtomicBool>,
+    /// A loopback port nothing listens on.
+    closed_port: u16,
+}
+
+impl CannedAws {
+    pub fn start(faults: &[(&str, Fault)]) -> CannedAws {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the canned AWS");
+        listener.set_nonblocking(true).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let state = Arc::new(Mutex::new(State {
+            faults: faults
+                .iter()
+                .map(|(operation, fault)| (operation.to_string(), *fault))
+                .collect(),
+            ..State::default()
+        }));
+        let stop = Arc::new(AtomicBool::new(false));
+        {
+            let (state, stop) = (state.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::SeqCst) {
+                    match listener.accept() {
+                        Ok((stream, _)) => {
+                            let (state, stop) = (state.clone(), stop.clone());
+                            std::thread::spawn(move || serve(stream, state, stop));
+                        }
+                        Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                    }
+                }
+            });
+        }
+        CannedAws {
+            endpoint: format!("http://127.0.0.1:{port}"),
+            state,
+            stop,
+            closed_port: super::free_port(),
+        }
+    }
+
+    /// Clients with ecs-doctor's SDK settings (`options`), pointed here.
+    pub async fn clients(&self, options: AwsOptions) -> Clients {
+        let options = AwsOptions {
+            endpoint_url: Some(self.endpoint.clone()),
+            region: Some(super::REGION.into()),
+            credentials: Some(aws_sdk_ecs::config::Credentials::new(
+                "testing", "testing", None, None, "canned",
+            )),
+            ..options
+        };
+        let sdk = ecs_doctor::aws::sdk_config(&options).await;
+        let refusing = Refusing {
+            inner: sdk.http_client().expect("an HTTP client"),
+            state: self.state.clone(),
+            closed_port: self.closed_port,
+        };
+        let sdk = sdk
+            .to_builder()
+            .http_client(SharedHttpClient::new(refusing))
+            .build();
+        Clients::from_conf(&sdk)
+    }
+
+    pub fn published(&self) -> Vec<(Instant, String)> {
+        self.state.lock().unwrap().published.clone()
+    }
+
+    pub fn calls(&self, operation: &str) -> usize {
+        self.state
+            .lock()
+            .unwrap()
+            .calls
+            .get(operation)
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for CannedAws {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+/// The operation a request calls: `X-Amz-Target` (JSON protocols) or `Action=` (SNS's query).
+fn operation_of(target: Option<&str>, body: &[u8]) -> String {
+    if let Some(target) = target {
+        return target.rsplit('.').next().unwrap_or(target).to_string();
+    }
+    String::from_utf8_lossy(body)
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("Action="))
+        .unwrap_or("")
+        .to_string()
+}
+
+/// Sends the requests of refused operations to a closed port: a real "connection refused".
+#[derive(Debug, Clone)]
+struct Refusing {
+    inner: SharedHttpClient,
+    state: Arc<Mutex<State>>,
+    closed_port: u16,
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("State")
+    }
+}
+
+impl HttpClient for Refusing {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        SharedHttpConnector::new(RefusingConnector {
+            inner: self.inner.http_connector(settings, components),
+            state: self.state.clone(),
+            closed_port: self.closed_port,
+        })
+    }
+}
+
+#[derive(Debug)]
+struct RefusingConnector {
+    inner: SharedHttpConnector,
+    state: Arc<Mutex<State>>,
+    closed_port: u16,
+}
+
+impl HttpConnector for RefusingConnector {
+    fn call(&self, mut request: HttpRequest) -> HttpConnectorFuture {
+        let operation = operation_of(
+            request.headers().get("x-amz-target"),
+            request.body().bytes().unwrap_or_default(),
+        );
+        let refused = {
+            let mut state = self.state.lock().unwrap();
+            let refused = state.faults.get(&operation) == Some(&Fault::Refused);
+            if refused {
+                *state.calls.entry(operation).or_default() += 1;
+            }
+            refused
+        };
+        if refused {
+            let uri = format!("http://127.0.0.1:{}/", self.closed_port);
+            request.set_uri(uri.as_str()).expect("a valid URI");
+        }
+        self.inner.call(request)
+    }
+}
+
+fn serve(stream: TcpStream, state: Arc<Mutex<State>>, stop: Arc<AtomicBool>) {
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(100)));
+    let mut writer = stream.try_clone().unwrap();
+    let mut reader = BufReader::new(stream);
+    loop {
+        let Some((headers, body)) = read_request(&mut reader, &stop) else {
+            return;
+        };
+        let operation = operation_of(headers.get("x-amz-target").map(String::as_str), &body);
+        let fault = {
+            let mut state = state.lock().unwrap();
+            *state.calls.entry(operation.clone()).or_default() += 1;
+            if operation == "Publish" && state.faults.get("Publish").is_none() {
+                state
+                    .published
+                    .push((Instant::now(), form_value(&body, "Message")));
+            }
+            state.faults.get(&operation).copied()
+        };
+        let query = headers.get("x-amz-target").is_none();
+        let (status, content_type, body) = match fault {
+            Some(Fault::Hang) => {
+                while !stop.load(Ordering::SeqCst) {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                return;
+            }
+            Some(fault) => error(fault, &operation, query),
+            None => answer(&operation),
+        };
+        let head = format!(
+            "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nx-amzn-RequestId: canned\r\n\r\n",
+            body.len()
+        );
+        if writer
+            .write_all(head.as_bytes())
+            .and_then(|_| writer.write_all(body.as_bytes()))
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+fn read_request(
+    reader: &mut BufReader<TcpStream>,
+    stop: &AtomicBool,
+) -> Option<(HashMap<String, String>, Vec<u8>)> {
+    let mut headers = HashMap::new();
+    let mut first = true;
+    loop {
+        let mut line = String::new();
+        match reader.read_line(&mut line) {
+            Ok(0) => return None,
+            Ok(_) => {}
+            Err(error)
+                if matches!(
+                    error.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                if stop.load(Ordering::SeqCst) {
+                    return None;
+                }
+                continue;
+            }
+            Err(_) => return None,
+        }
+        let line = line.trim_end();
+        if first {
+            if line.is_empty() {
+                continue;
+            }
+            first = false;
+            continue;
+        }
+        if line.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_string());
+        }
+    }
+    let length: usize = headers
+        .get("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    let mut read = 0;
+    while read < length {
+        match reader.read(&mut body[read..]) {
+            Ok(0) => return None,
+            Ok(n) => read += n,
+            Err(error)
+                if matches!(
+                    error.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => return None,
+        }
+    }
+    Some((headers, body))
+}
+
+fn form_value(body: &[u8], name: &str) -> String {
+    let body = String::from_utf8_lossy(body);
+    let raw = body
+        .split('&')
+        .find_map(|pair| pair.strip_prefix(&format!("{name}=")))
+        .unwrap_or("");
+    let mut bytes = Vec::new();
+    let raw = raw.as_bytes();
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i] {
+            b'+' => bytes.push(b' '),
+            b'%' if i + 2 < raw.len() => {
+                let hex = std::str::from_utf8(&raw[i + 1..i + 3]).unwrap_or("00");
+                bytes.push(u8::from_str_radix(hex, 16).unwrap_or(b'?'));
+                i += 2;
+            }
+            byte => bytes.push(byte),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+const JSON: &str = "application/x-amz-json-1.1";
+const XML: &str = "text/xml";
+
+fn error(fault: Fault, operation: &str, query: bool) -> (&'static str, &'static str, String) {
+    let action = match operation {
+        "GetLogEvents" => format!("logs:{operation}"),
+        "Publish" => "SNS:Publish".to_string(),
+        _ => format!("ecs:{operation}"),
+    };
+    let (status, code, message) = match fault {
+        Fault::AccessDenied if query => (
+            "403 Forbidden",
+            "AuthorizationError",
+            format!("User: arn:aws:sts::123456789012:assumed-role/ecs-doctor/fn is not authorized to perform: {action}"),
+        ),
+        Fault::AccessDenied => (
+            "400 Bad Request",
+            "AccessDeniedException",
+            format!("User: arn:aws:sts::123456789012:assumed-role/ecs-doctor/fn is not authorized to perform: {action}"),
+        ),
+        Fault::Throttled if query => ("400 Bad Request", "Throttling", "Rate exceeded".to_string()),
+        Fault::Throttled => ("400 Bad Request", "ThrottlingException", "Rate exceeded".to_string()),
+        Fault::ServerError if query => ("500 Internal Server Error", "InternalError", "internal error".to_string()),
+        Fault::ServerError => ("500 Internal Server Error", "ServerException", "internal error".to_string()),
+        Fault::Refused | Fault::Hang => unreachable!("not answered"),
+    };
+    if query {
+        let body = format!(
+            "<ErrorResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>canned</RequestId></ErrorResponse>"
+        );
+        (status, XML, body)
+    } else {
+        (
+            status,
+            JSON,
+            json!({"__type": code, "message": message}).to_string(),
+        )
+    }
+}
+
+/// A crashed task's world: the definition logs to awslogs, the service has nothing running,
+/// the log ends in the missing variable.
+fn answer(operation: &str) -> (&'static str, &'static str, String) {
+    let body = match operation {
+        "DescribeTaskDefinition" => json!({"taskDefinition": {
+            "taskDefinitionArn": TD_ARN, "family": "api", "revision": 7,
+            "containerDefinitions": [{"name": "api", "essential": true, "image": "api:1",
+                "logConfiguration": {"logDriver": "awslogs", "options": {
+                    "awslogs-group": "/ecs/api", "awslogs-stream-prefix": "api"}}}]}}),
+        "DescribeServices" => json!({"services": [{
+            "serviceName": "api",
+            "serviceArn": "arn:aws:ecs:us-east-1:123456789012:service/prod/api",
+            "status": "ACTIVE", "desiredCount": 2, "runningCount": 0, "pendingCount": 1,
+            "taskDefinition": TD_ARN, "deployments": [], "events": []}], "failures": []}),
+        "ListTasks" => json!({"taskArns": []}),
+        "DescribeTasks" => json!({"tasks": [], "failures": []}),
+        "GetLogEvents" => json!({"events": [
+            {"timestamp": 1_763_632_800_000_i64, "message": "Traceback (most recent call last):", "ingestionTime": 1_763_632_800_001_i64},
+            {"timestamp": 1_763_632_800_002_i64, "message": "KeyError: 'DATABASE_URL'", "ingestionTime": 1_763_632_800_003_i64}],
+            "nextForwardToken": "f/1", "nextBackwardToken": "b/1"}),
+        "Publish" => {
+            return (
+                "200 OK",
+                XML,
+                "<PublishResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\"><PublishResult><MessageId>canned-1</MessageId></PublishResult><ResponseMetadata><RequestId>canned</RequestId></ResponseMetadata></PublishResponse>".to_string(),
+            )
+        }
+        _ => {
+            return (
+                "400 Bad Request",
+                JSON,
+                json!({"__type": "UnknownOperationException", "message": operation}).to_string(),
+            )
+        }
+    };
+    ("200 OK", JSON, body.to_string())
+}
+
+/// The crashed task's event.
+pub fn crash_event() -> serde_json::Value {
+    json!({
+        "version": "0", "id": "fault-1", "detail-type": "ECS Task State Change", "source": "aws.ecs",
+        "account": "123456789012", "time": "2026-11-20T10:00:00Z", "region": "us-east-1",
+        "resources": ["arn:aws:ecs:us-east-1:123456789012:task/prod/abc123"],
+        "detail": {
+            "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/prod",
+            "taskArn": "arn:aws:ecs:us-east-1:123456789012:task/prod/abc123",
+            "taskDefinitionArn": TD_ARN, "group": "service:api", "lastStatus": "STOPPED",
+            "stopCode": "EssentialContainerExited", "stoppedReason": "Essential container in task exited",
+            "startedAt": "2026-11-20T09:59:00Z", "stoppedAt": "2026-11-20T10:00:00Z",
+            "containers": [{"name": "api", "exitCode": 1, "lastStatus": "STOPPED", "runtimeId": "abc123-1"}]
+        }
+    })
+}

@@ -1,0 +1,148 @@
+//! A crash loop in moto: the flood-control table, one log stream per crashed task, a second
+//! task-definition revision, and the events a crash-looping service sends.
+
+#![allow(dead_code)]
+
+use aws_config::SdkConfig;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    TimeToLiveSpecification,
+};
+use serde_json::{json, Value};
+
+use super::seed::{crash_event, now_ms, task_arn, CLUSTER, CRASH_LINES, LOG_GROUP, SERVICE};
+use super::{ACCOUNT, REGION};
+
+/// The table the template creates: `pk` and `sk` strings, TTL on `expires_at`.
+pub async fn create_incident_table(config: &SdkConfig, name: &str) {
+    let dynamodb = aws_sdk_dynamodb::Client::new(config);
+    let key = |name: &str, key_type: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(key_type)
+            .build()
+            .unwrap()
+    };
+    let attribute = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .unwrap()
+    };
+    dynamodb
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key("pk", KeyType::Hash))
+        .key_schema(key("sk", KeyType::Range))
+        .attribute_definitions(attribute("pk"))
+        .attribute_definitions(attribute("sk"))
+        .send()
+        .await
+        .expect("create the incident table");
+    dynamodb
+        .update_time_to_live()
+        .table_name(name)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .enabled(true)
+                .attribute_name("expires_at")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("enable TTL on expires_at");
+}
+
+/// The crash lines in the stream of task `task_id` (`api/api/TASK_ID`).
+pub async fn crash_stream(config: &SdkConfig, task_id: &str) {
+    let logs = aws_sdk_cloudwatchlogs::Client::new(config);
+    let stream = format!("api/api/{task_id}");
+    logs.create_log_stream()
+        .log_group_name(LOG_GROUP)
+        .log_stream_name(&stream)
+        .send()
+        .await
+        .expect("create the log stream");
+    let start = now_ms() - 60_000;
+    let events: Vec<_> = CRASH_LINES
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                .timestamp(start + i as i64)
+                .message(*line)
+                .build()
+                .unwrap()
+        })
+        .collect();
+    logs.put_log_events()
+        .log_group_name(LOG_GROUP)
+        .log_stream_name(&stream)
+        .set_log_events(Some(events))
+        .send()
+        .await
+        .expect("put the crash lines");
+}
+
+/// Registers the next revision of the `api` family (same containers) and returns its ARN.
+pub async fn next_revision(config: &SdkConfig, current_arn: &str) -> String {
+    let ecs = aws_sdk_ecs::Client::new(config);
+    let current = ecs
+        .describe_task_definition()
+        .task_definition(current_arn)
+        .send()
+        .await
+        .expect("describe the task definition")
+        .task_definition()
+        .cloned()
+        .expect("a task definition");
+    ecs.register_task_definition()
+        .family(current.family().unwrap())
+        .set_requires_compatibilities(Some(current.requires_compatibilities().to_vec()))
+        .set_network_mode(current.network_mode().cloned())
+        .set_cpu(current.cpu().map(str::to_string))
+        .set_memory(current.memory().map(str::to_string))
+        .set_container_definitions(Some(current.container_definitions().to_vec()))
+        .send()
+        .await
+        .expect("register the next revision")
+        .task_definition()
+        .and_then(|td| td.task_definition_arn())
+        .unwrap()
+        .to_string()
+}
+
+/// Task `task_id` of the service crashed on `task_definition_arn`; event id `event_id`.
+pub fn crash_of(task_definition_arn: &str, event_id: &str, task_id: &str) -> Value {
+    let mut event = crash_event(task_definition_arn);
+    event["id"] = event_id.into();
+    event["resources"] = json!([task_arn(task_id)]);
+    event["detail"]["taskArn"] = task_arn(task_id).into();
+    event["detail"]["containers"][0]["containerArn"] =
+        format!("arn:aws:ecs:{REGION}:{ACCOUNT}:container/{CLUSTER}/{task_id}/5b8c").into();
+    event["detail"]["containers"][0]["runtimeId"] = format!("{task_id}-1234567890").into();
+    event
+}
+
+/// The service reached a steady state.
+pub fn steady_state(event_id: &str) -> Value {
+    json!({
+        "version": "0",
+        "id": event_id,
+        "detail-type": "ECS Service Action",
+        "source": "aws.ecs",
+        "account": ACCOUNT,
+        "time": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "region": REGION,
+        "resources": [format!("arn:aws:ecs:{REGION}:{ACCOUNT}:service/{CLUSTER}/{SERVICE}")],
+        "detail": {
+            "eventType": "INFO",
+            "eventName": "SERVICE_STEADY_STATE",
+            "clusterArn": format!("arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/{CLUSTER}"),
+            "createdAt": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        }
+    })
+}

@@ -1,0 +1,385 @@
+//! The deployment templates against the code: the function's role grants every AWS action the
+//! code calls (ecs_doctor::aws::AWS_ACTIONS) and nothing beyond them but what the platform needs;
+//! the member role grants the read actions only; the settings the template passes are the ones
+//! the code reads; and nothing is lost (retries, on-failure destination, alarms).
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use ecs_doctor::aws::AWS_ACTIONS;
+use serde_norway::{Mapping, Value};
+
+/// Actions the function's role needs that the code does not call itself, each with its reason.
+const PLATFORM_ACTIONS: &[(&str, &str)] = &[
+    (
+        "logs:CreateLogStream",
+        "Lambda writes the function's own log to its log group with the function's role",
+    ),
+    ("logs:PutLogEvents", "the same: the function's own log"),
+    (
+        "sqs:SendMessage",
+        "Lambda sends failed asynchronous invocations to the on-failure destination (the failure queue) with the function's role",
+    ),
+    (
+        "kms:GenerateDataKey",
+        "publishing to the KMS-encrypted topic, writing the encrypted incidents table and the on-failure destination's encrypted queue",
+    ),
+    ("kms:Decrypt", "the same key, for the same three"),
+];
+
+/// Actions the member account's read role grants: what the code reads in an account.
+fn read_actions() -> BTreeSet<String> {
+    AWS_ACTIONS
+        .iter()
+        .filter(|action| action.starts_with("ecs:") || action.starts_with("logs:"))
+        .map(|action| action.to_string())
+        .collect()
+}
+
+fn load(path: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("read {}: {error}", path.display()));
+    // Short-form intrinsics (!Ref, !Sub, !If …) parse as tagged values.
+    serde_norway::from_str(&text)
+        .unwrap_or_else(|error| panic!("parse {}: {error}", path.display()))
+}
+
+fn get<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
+    value.as_mapping().and_then(|mapping| mapping.get(key))
+}
+
+fn at<'a>(value: &'a Value, path: &[&str]) -> &'a Value {
+    path.iter().fold(value, |value, key| {
+        get(value, key).unwrap_or_else(|| panic!("no {key} in {path:?}"))
+    })
+}
+
+fn resource<'a>(template: &'a Value, name: &str) -> &'a Value {
+    at(template, &["Resources", name])
+}
+
+fn resources_of_type<'a>(template: &'a Value, kind: &str) -> Vec<(&'a str, &'a Value)> {
+    at(template, &["Resources"])
+        .as_mapping()
+        .expect("Resources is a mapping")
+        .iter()
+        .filter(|(_, resource)| get(resource, "Type").and_then(Value::as_str) == Some(kind))
+        .map(|(name, resource)| (name.as_str().expect("a logical ID"), resource))
+        .collect()
+}
+
+/// The intrinsic function a value is (`!If` or `Fn::If`), and its argument.
+fn intrinsic(value: &Value) -> Option<(String, &Value)> {
+    match value {
+        Value::Tagged(tagged) => Some((
+            tagged.tag.to_string().trim_start_matches('!').to_string(),
+            &tagged.value,
+        )),
+        Value::Mapping(mapping) if mapping.len() == 1 => {
+            let (key, argument) = mapping.iter().next()?;
+            let name = key.as_str()?.strip_prefix("Fn::")?;
+            Some((name.to_string(), argument))
+        }
+        _ => None,
+    }
+}
+
+/// Every alternative a value can take: both branches of each `!If`.
+fn alternatives(value: &Value) -> Vec<&Value> {
+    match intrinsic(value) {
+        Some((name, Value::Sequence(arguments))) if name == "If" && arguments.len() == 3 => {
+            alternatives(&arguments[1])
+                .into_iter()
+                .chain(alternatives(&arguments[2]))
+                .collect()
+        }
+        _ => vec![value],
+    }
+}
+
+fn strings(value: &Value) -> Vec<String> {
+    match value {
+        Value::String(single) => vec![single.clone()],
+        Value::Sequence(values) => values.iter().flat_map(strings).collect(),
+        other => panic!("expected a string or a list of strings, got {other:?}"),
+    }
+}
+
+/// The logical ID a `!GetAtt Name.Arn` / `!Ref Name` points at.
+fn target(value: &Value) -> String {
+    let (_, argument) = intrinsic(value).unwrap_or_else(|| panic!("not a reference: {value:?}"));
+    match argument {
+        Value::String(reference) => reference.split('.').next().unwrap().to_string(),
+        Value::Sequence(parts) => parts[0].as_str().unwrap().to_string(),
+        other => panic!("not a reference: {other:?}"),
+    }
+}
+
+/// The Allow statements of a role's inline policies (both branches of conditional ones).
+fn statements(role: &Value) -> Vec<&Mapping> {
+    let properties = at(role, &["Properties"]);
+    assert!(
+        get(properties, "ManagedPolicyArns").is_none(),
+        "a managed policy would grant actions this test cannot see"
+    );
+    let policies = get(properties, "Policies").and_then(Value::as_sequence);
+    policies
+        .into_iter()
+        .flatten()
+        .flat_map(|policy| {
+            at(policy, &["PolicyDocument", "Statement"])
+                .as_sequence()
+                .expect("a list of statements")
+        })
+        .flat_map(alternatives)
+        .map(|statement| statement.as_mapping().expect("a statement"))
+        .collect()
+}
+
+fn granted(role: &Value) -> BTreeSet<String> {
+    let mut actions = BTreeSet::new();
+    for statement in statements(role) {
+        assert_eq!(
+            statement.get("Effect").and_then(Value::as_str),
+            Some("Allow")
+        );
+        assert!(
+            statement.get("NotAction").is_none() && statement.get("NotResource").is_none(),
+            "NotAction/NotResource grant more than they name: {statement:?}"
+        );
+        for action in strings(statement.get("Action").expect("an Action")) {
+            assert!(!action.contains('*'), "wildcard action {action}");
+            actions.insert(action);
+        }
+    }
+    actions
+}
+
+/// A statement on every resource ("*") is allowed only where the action has no resource type
+/// (DescribeTaskDefinition), or with a condition that scopes it.
+fn assert_each_statement_is_scoped(role: &Value) {
+    for statement in statements(role) {
+        let resource = statement.get("Resource").expect("a Resource");
+        let literal = |value: &Value| value.as_str() == Some("*");
+        let everything = literal(resource)
+            || resource
+                .as_sequence()
+                .is_some_and(|resources| resources.iter().any(literal));
+        if everything {
+            let actions = strings(statement.get("Action").unwrap());
+            assert!(
+                actions == ["ecs:DescribeTaskDefinition"] || statement.get("Condition").is_some(),
+                "{actions:?} on every resource without a condition"
+            );
+        }
+    }
+}
+
+fn function_role(template: &Value) -> &Value {
+    let role = target(at(resource(template, "Function"), &["Properties", "Role"]));
+    resource(template, &role)
+}
+
+#[test]
+fn the_function_role_grants_exactly_the_actions_the_code_calls() {
+    let template = load("template.yaml");
+    let role = function_role(&template);
+    let granted = granted(role);
+    let platform: BTreeSet<String> = PLATFORM_ACTIONS
+        .iter()
+        .map(|(action, _)| action.to_string())
+        .collect();
+    let called: BTreeSet<String> = AWS_ACTIONS.iter().map(|a| a.to_string()).collect();
+    let missing: Vec<_> = called.difference(&granted).collect();
+    assert!(
+        missing.is_empty(),
+        "template.yaml does not grant {missing:?}, which the code calls"
+    );
+    let expected: BTreeSet<String> = called.union(&platform).cloned().collect();
+    let extra: Vec<_> = granted.difference(&expected).collect();
+    assert!(
+        extra.is_empty(),
+        "template.yaml grants {extra:?}, which neither the code (AWS_ACTIONS) nor the platform (PLATFORM_ACTIONS) needs"
+    );
+    let unused: Vec<_> = platform.difference(&granted).collect();
+    assert!(
+        unused.is_empty(),
+        "PLATFORM_ACTIONS lists {unused:?}, which the template no longer grants"
+    );
+    assert_each_statement_is_scoped(role);
+}
+
+#[test]
+fn the_member_role_grants_the_read_actions_only() {
+    let template = load("templates/member.yaml");
+    let role = resource(&template, "ReadRole");
+    assert_eq!(granted(role), read_actions());
+    assert_each_statement_is_scoped(role);
+    let trust = at(
+        role,
+        &["Properties", "AssumeRolePolicyDocument", "Statement"],
+    );
+    let trust = &trust.as_sequence().unwrap()[0];
+    assert!(
+        get(trust, "Condition").is_some(),
+        "the member role trusts the central function's role only, not the whole central account"
+    );
+}
+
+#[test]
+fn the_function_is_the_arm64_cargo_lambda_binary_with_a_timeout_that_fits_the_gather_budget() {
+    let template = load("template.yaml");
+    let function = resource(&template, "Function");
+    let properties = at(function, &["Properties"]);
+    assert_eq!(
+        at(function, &["Metadata", "BuildMethod"]).as_str(),
+        Some("rust-cargolambda")
+    );
+    let binary = at(function, &["Metadata", "BuildProperties", "Binary"])
+        .as_str()
+        .unwrap();
+    let cargo =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml")).unwrap();
+    assert!(
+        cargo.contains(&format!("name = \"{binary}\"")),
+        "Cargo.toml has no binary {binary}"
+    );
+    assert_eq!(
+        at(properties, &["Runtime"]).as_str(),
+        Some("provided.al2023")
+    );
+    assert_eq!(at(properties, &["Handler"]).as_str(), Some("bootstrap"));
+    assert_eq!(strings(at(properties, &["Architectures"])), ["arm64"]);
+    assert_eq!(
+        at(properties, &["LoggingConfig", "LogFormat"]).as_str(),
+        Some("JSON")
+    );
+
+    let variables = at(properties, &["Environment", "Variables"]);
+    let number = |name: &str| -> u64 {
+        at(variables, &[name])
+            .as_str()
+            .and_then(|value| value.parse().ok())
+            .unwrap_or_else(|| panic!("{name} is a number"))
+    };
+    let timeout_ms = at(properties, &["Timeout"]).as_u64().unwrap() * 1000;
+    let needed = number("GATHER_BUDGET_MS") + number("PUBLISH_RESERVE_MS");
+    assert!(
+        needed < timeout_ms,
+        "gathering ({needed} ms with the publish reserve) must fit the {timeout_ms} ms timeout"
+    );
+}
+
+#[test]
+fn every_setting_the_template_passes_is_read_by_the_code() {
+    let template = load("template.yaml");
+    let variables = at(
+        resource(&template, "Function"),
+        &["Properties", "Environment", "Variables"],
+    )
+    .as_mapping()
+    .unwrap();
+    let source: String = ["src/config.rs", "src/crossaccount.rs"]
+        .iter()
+        .map(|file| {
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(file)).unwrap()
+        })
+        .collect();
+    assert!(variables.contains_key("TOPIC_ARN"));
+    for name in variables.keys() {
+        let name = name.as_str().unwrap();
+        assert!(
+            source.contains(&format!("\"{name}\"")),
+            "the template sets {name}, which no code reads"
+        );
+    }
+}
+
+#[test]
+fn no_event_is_lost_retries_then_the_failure_queue_then_an_alarm() {
+    let template = load("template.yaml");
+    let invoke = resources_of_type(&template, "AWS::Lambda::EventInvokeConfig");
+    assert_eq!(invoke.len(), 1);
+    let invoke = at(invoke[0].1, &["Properties"]);
+    assert_eq!(target(at(invoke, &["FunctionName"])), "Function");
+    assert_eq!(at(invoke, &["MaximumRetryAttempts"]).as_u64(), Some(2));
+    let queue = target(at(
+        invoke,
+        &["DestinationConfig", "OnFailure", "Destination"],
+    ));
+    let queue_properties = at(resource(&template, &queue), &["Properties"]);
+    assert!(
+        get(queue_properties, "KmsMasterKeyId").is_some()
+            || get(queue_properties, "SqsManagedSseEnabled").and_then(Value::as_bool) == Some(true),
+        "the failure queue is encrypted"
+    );
+
+    let alarms = resources_of_type(&template, "AWS::CloudWatch::Alarm");
+    let metric = |name: &str| {
+        alarms
+            .iter()
+            .find(|(_, alarm)| at(alarm, &["Properties", "MetricName"]).as_str() == Some(name))
+            .unwrap_or_else(|| panic!("no alarm on {name}"))
+            .1
+    };
+    for alarm in [
+        metric("Errors"),
+        metric("ApproximateNumberOfMessagesVisible"),
+    ] {
+        let actions = at(alarm, &["Properties", "AlarmActions"])
+            .as_sequence()
+            .unwrap();
+        assert_eq!(target(&actions[0]), "Topic", "alarms notify the topic");
+    }
+
+    // Every rule delivers to the function, and keeps what it cannot deliver.
+    let rules = resources_of_type(&template, "AWS::Events::Rule");
+    assert_eq!(rules.len(), 3);
+    for (name, rule) in rules {
+        let targets = at(rule, &["Properties", "Targets"]).as_sequence().unwrap();
+        assert_eq!(target(at(&targets[0], &["Arn"])), "Function", "{name}");
+        assert_eq!(
+            target(at(&targets[0], &["DeadLetterConfig", "Arn"])),
+            queue,
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn stopped_tasks_reach_the_function_unless_a_user_stopped_them() {
+    let template = load("template.yaml");
+    let pattern = at(
+        resource(&template, "TaskStoppedRule"),
+        &["Properties", "EventPattern"],
+    );
+    assert_eq!(
+        strings(at(pattern, &["detail-type"])),
+        ["ECS Task State Change"]
+    );
+    for detail in alternatives(at(pattern, &["detail"])) {
+        assert_eq!(strings(at(detail, &["lastStatus"])), ["STOPPED"]);
+        let text = serde_norway::to_string(at(detail, &["$or"])).unwrap();
+        assert!(text.contains("anything-but: UserInitiated"), "{text}");
+    }
+}
+
+#[test]
+fn the_topic_is_encrypted_with_a_key_the_alarms_may_use() {
+    let template = load("template.yaml");
+    let topic = at(resource(&template, "Topic"), &["Properties"]);
+    let key = target(at(topic, &["KmsMasterKeyId"]));
+    let policy =
+        serde_norway::to_string(at(resource(&template, &key), &["Properties", "KeyPolicy"]))
+            .unwrap();
+    assert!(policy.contains("cloudwatch.amazonaws.com"), "{policy}");
+    for output in [
+        "TopicArn",
+        "FunctionName",
+        "FailureQueueUrl",
+        "FailureQueueArn",
+    ] {
+        at(&template, &["Outputs", output]);
+    }
+}
