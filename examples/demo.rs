@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use aws_sdk_ecs::types::{ContainerDefinition, LogConfiguration, LogDriver};
 use serde_json::{json, Value};
-use support::runtime_api::{read_request, run_lambda};
+use support::runtime_api::read_request;
 use support::seed::{self, crash_event, now_ms, task_arn, CLUSTER};
 use support::{aws_env, Moto, ACCOUNT, REGION};
 
@@ -26,11 +26,6 @@ const OOM_TASK: &str = "9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d";
 
 #[tokio::main]
 async fn main() {
-    let binary = PathBuf::from(
-        std::env::args()
-            .nth(1)
-            .expect("usage: demo PATH/TO/ecs-doctor-lambda"),
-    );
     println!("== starting moto (local AWS)");
     let moto = Moto::start();
     let sdk = moto.sdk_config().await;
@@ -79,30 +74,41 @@ async fn main() {
         }
     });
 
-    println!("== running the Lambda binary on 3 events");
+    println!("== running the Lambda under `cargo lambda watch`, sending it 3 events with `cargo lambda invoke`");
     let mut env = aws_env(&moto.endpoint);
     env.push(("TOPIC_ARN", seeded.topic_arn.clone()));
-    let events = vec![oom, worker, rollback];
-    let run = tokio::task::spawn_blocking(move || {
-        run_lambda(
-            &binary,
-            &env,
-            events,
-            Duration::from_secs(30),
-            Duration::from_secs(120),
-        )
-    })
-    .await
-    .unwrap();
-    for (invocation, summary) in run.invocations.iter().zip(
-        run.output
-            .lines()
-            .filter(|line| line.contains("\"summary\":true")),
-    ) {
+    let events = [("oom", oom), ("worker", worker), ("rollback", rollback)];
+    let watch = CargoLambdaWatch::start(&env);
+    for (name, event) in &events {
+        let path = std::env::temp_dir().join(format!(
+            "ecs-doctor-demo-{}-{name}.json",
+            std::process::id()
+        ));
+        std::fs::write(&path, serde_json::to_vec_pretty(event).unwrap()).unwrap();
+        let started = std::time::Instant::now();
+        let output = std::process::Command::new("cargo")
+            .args([
+                "lambda",
+                "invoke",
+                "ecs-doctor-lambda",
+                "--invoke-port",
+                &watch.port.to_string(),
+                "--data-file",
+            ])
+            .arg(&path)
+            .output()
+            .expect("run cargo lambda invoke");
+        let _ = std::fs::remove_file(&path);
         println!(
-            "-- {} in {:?}: {}",
-            invocation.request_id, invocation.wall, summary
+            "-- {name}: cargo lambda invoke answered in {:?}: {}{}",
+            started.elapsed(),
+            String::from_utf8_lossy(&output.stdout).trim(),
+            String::from_utf8_lossy(&output.stderr).trim()
         );
+    }
+    let log = watch.stop();
+    for summary in log.lines().filter(|line| line.contains("\"summary\":true")) {
+        println!("   summary log line: {summary}");
     }
 
     println!("\n== SQS (protocol sqs, the machine JSON):");
@@ -261,4 +267,78 @@ fn http_receiver(received: Arc<Mutex<Vec<(String, Value)>>>) -> String {
         }
     });
     address
+}
+
+/// `cargo lambda watch` serving the function on a free loopback port, with the demo's
+/// environment; stopped (with the function it started) by `stop`.
+struct CargoLambdaWatch {
+    child: std::process::Child,
+    port: u16,
+    log: PathBuf,
+}
+
+impl CargoLambdaWatch {
+    fn start(env: &[(&str, String)]) -> CargoLambdaWatch {
+        use std::os::unix::process::CommandExt;
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let log =
+            std::env::temp_dir().join(format!("ecs-doctor-demo-watch-{}.log", std::process::id()));
+        let file = std::fs::File::create(&log).unwrap();
+        let mut command = std::process::Command::new("cargo");
+        command
+            .args([
+                "lambda",
+                "watch",
+                "--bin",
+                "ecs-doctor-lambda",
+                "--invoke-port",
+                &port.to_string(),
+            ])
+            .stdout(file.try_clone().unwrap())
+            .stderr(file)
+            .process_group(0);
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let child = command
+            .spawn()
+            .expect("start cargo lambda watch (is .venv/bin on PATH? run `make demo`)");
+        let deadline = std::time::Instant::now() + Duration::from_secs(300);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "cargo lambda watch did not start; see {}",
+                log.display()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        CargoLambdaWatch { child, port, log }
+    }
+
+    /// Stops the watcher and the function, and returns what they logged.
+    fn stop(mut self) -> String {
+        // The whole process group: cargo lambda and the function it runs. `watch` stops on
+        // Ctrl-C (SIGINT); SIGKILL if it has not within five seconds.
+        let group = format!("-{}", self.child.id());
+        let signal = |name: &str| {
+            let _ = std::process::Command::new("kill")
+                .args([name, "--", &group])
+                .status();
+        };
+        signal("-INT");
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while self.child.try_wait().ok().flatten().is_none() && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        signal("-KILL");
+        let _ = self.child.wait();
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let _ = std::fs::remove_file(&self.log);
+        log
+    }
 }

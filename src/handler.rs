@@ -1,9 +1,11 @@
-//! The Lambda handler: parse → quick benign check → gather → diagnose → filter → render →
-//! publish, with one JSON summary line per invocation.
+//! The Lambda handler: parse → quick benign check → claim the event id → gather → diagnose →
+//! filter → flood control → render → publish, with one JSON summary line per invocation.
 //!
-//! What fails the invocation (so Lambda retries it): only a failed publish. An event that cannot
-//! be read is logged and answered with a `skipped` outcome: retrying the same bytes cannot help,
-//! and the EventBridge rule should not send it in the first place.
+//! What fails the invocation (so Lambda retries it): only a failed publish, after giving the
+//! event's claim and the incident's alert back so the retry publishes. An event that cannot be
+//! read is logged and answered with a `skipped` outcome: retrying the same bytes cannot help,
+//! and the EventBridge rule should not send it in the first place. Flood control that cannot
+//! reach its table fails open: an alert published twice is better than one lost.
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -34,7 +36,9 @@ impl App {
     pub async fn new(config: Config) -> App {
         let sdk_config = crate::aws::sdk_config(&config.aws).await;
         App {
-            clients: Clients::from_conf(&sdk_config),
+            // Events from member accounts are read through a role there (MEMBER_ROLE_NAME).
+            clients: Clients::from_conf(&sdk_config)
+                .with_cross_account(crate::crossaccount::CrossAccountConfig::from_env()),
             config,
         }
     }
@@ -428,7 +432,7 @@ async fn process(
                 }
                 Ok(Claim::Claimed) => Some(id.clone()),
                 Err(note) => {
-                    outcome.note = Some(note);
+                    add_note(&mut outcome, note);
                     None
                 }
             }
@@ -439,8 +443,16 @@ async fn process(
     let report = if quick.notify {
         let phase = Instant::now();
         let budget = gather_budget(config, deadline);
-        let (incident, gathered) =
-            gather_with_stats(&app.clients, event.clone(), budget, &config.gather).await;
+        // The member account's clients (the function's own for its own account); a role that
+        // cannot be assumed is a gap, and the alert still goes out with what the event says.
+        let (incident, gathered) = match app.clients.for_event(&event).await {
+            Ok(clients) => gather_with_stats(&clients, event.clone(), budget, &config.gather).await,
+            Err(gap) => {
+                let mut incident = Incident::from_event(event.clone());
+                incident.gaps.push(gap);
+                (incident, GatherStats::default())
+            }
+        };
         trace.stats = gathered;
         trace.timings.gather = ms_since(phase);
         let phase = Instant::now();
@@ -509,7 +521,7 @@ async fn process(
                     }
                 }
             }
-            Err(note) => outcome.note = Some(note),
+            Err(note) => add_note(&mut outcome, note),
         }
     }
 
@@ -564,13 +576,19 @@ async fn publish(
     let published = published?;
     outcome.message_id = published.message_id;
     if !published.cut.is_empty() {
-        let cut = format!("cut to fit SNS: {}", published.cut.join("; "));
-        outcome.note = Some(match outcome.note.take() {
-            Some(note) => format!("{note}; {cut}"),
-            None => cut,
-        });
+        add_note(
+            outcome,
+            format!("cut to fit SNS: {}", published.cut.join("; ")),
+        );
     }
     Ok(())
+}
+
+fn add_note(outcome: &mut Outcome, note: String) {
+    outcome.note = Some(match outcome.note.take() {
+        Some(before) => format!("{before}; {note}"),
+        None => note,
+    });
 }
 
 /// The one summary line per invocation.

@@ -57,7 +57,9 @@ async fn faulted(operation: &str, action: &str, fault: Fault) -> Value {
         .as_array()
         .unwrap()
         .iter()
-        .find(|gap| gap["action"] == action || gap["reason"].as_str().unwrap().contains("timed out"))
+        .find(|gap| {
+            gap["action"] == action || gap["reason"].as_str().unwrap().contains("timed out")
+        })
         .cloned()
         .unwrap_or_else(|| panic!("{operation} {fault:?}: no gap in {}", report["gaps"]));
     eprintln!(
@@ -77,7 +79,10 @@ fn assert_names_the_cause(gap: &Value, action: &str, fault: Fault) {
         Fault::AccessDenied => {
             assert_eq!(gap["action"], action, "{gap}");
             assert!(reason.contains("AccessDeniedException"), "{gap}");
-            assert_eq!(fix, format!("grant {action} to the ecs-doctor function's role"));
+            assert_eq!(
+                fix,
+                format!("grant {action} to the ecs-doctor function's role")
+            );
         }
         Fault::Throttled => {
             assert_eq!(gap["action"], action, "{gap}");
@@ -147,7 +152,9 @@ async fn a_failing_publish_fails_the_invocation_and_names_the_cause() {
         let message = error.to_string();
         eprintln!("measured: Publish {fault:?} → Err: {message}");
         assert!(
-            message.to_ascii_lowercase().contains(&says.to_ascii_lowercase()),
+            message
+                .to_ascii_lowercase()
+                .contains(&says.to_ascii_lowercase()),
             "{fault:?}: {message}"
         );
     }
@@ -201,7 +208,10 @@ async fn a_hanging_logs_endpoint_with_3_seconds_left_publishes_before_the_deadli
     let gaps = report["gaps"].to_string();
     assert!(gaps.contains("timed out"), "{gaps}");
     assert!(gaps.contains("log lines"), "{gaps}");
-    assert_eq!(report["category"], "app-crash", "no log line, so the exit code decides");
+    assert_eq!(
+        report["category"], "app-crash",
+        "no log line, so the exit code decides"
+    );
 }
 
 #[tokio::test]
@@ -221,4 +231,25 @@ async fn the_sdk_retries_in_standard_mode_with_bounded_attempts_and_timeouts() {
         Some(Duration::from_secs(3))
     );
     assert_eq!(timeouts.connect_timeout(), Some(Duration::from_secs(2)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_flood_control_table_publishes_anyway() {
+    // Every DynamoDB call fails: better an alert twice than none.
+    let aws = CannedAws::start(&[
+        ("PutItem", Fault::AccessDenied),
+        ("UpdateItem", Fault::ServerError),
+    ]);
+    let mut app = app(&aws, quick_sdk()).await;
+    app.config.dedupe.table = Some("ecs-doctor-incidents".into());
+    let outcome = handle_value(&app, crash_event(), None)
+        .await
+        .expect("published");
+    assert_eq!(outcome.outcome, OutcomeKind::Published, "{outcome:?}");
+    let note = outcome.note.unwrap_or_default();
+    assert!(
+        note.contains("the flood-control table could not be used (PutItem)"),
+        "{note}"
+    );
+    assert_eq!(aws.published().len(), 1);
 }

@@ -70,7 +70,7 @@ where
     }
     match error {
         SdkError::TimeoutError(_) => gap(
-            "the AWS call timed out (operation timeout, retries included)".into(),
+            "the AWS call timed out (every attempt or the whole call, retries included)".into(),
             Some(action),
             "AWS did not answer in time; check the function's network path to the AWS endpoints (VPC endpoints or NAT)".into(),
         ),

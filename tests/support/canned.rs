@@ -221,14 +221,14 @@ fn serve(stream: TcpStream, state: Arc<Mutex<State>>, stop: Arc<AtomicBool>) {
         let fault = {
             let mut state = state.lock().unwrap();
             *state.calls.entry(operation.clone()).or_default() += 1;
-            if operation == "Publish" && state.faults.get("Publish").is_none() {
+            if operation == "Publish" && !state.faults.contains_key("Publish") {
                 state
                     .published
                     .push((Instant::now(), form_value(&body, "Message")));
             }
             state.faults.get(&operation).copied()
         };
-        let query = headers.get("x-amz-target").is_none();
+        let query = !headers.contains_key("x-amz-target");
         let (status, content_type, body) = match fault {
             Some(Fault::Hang) => {
                 while !stop.load(Ordering::SeqCst) {
