@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test demo clean-venv
+.PHONY: venv test demo bench clean-venv
 
 venv: $(STAMP)
 
@@ -20,6 +20,19 @@ test: venv
 
 demo: venv
 	scripts/demo.sh
+
+# Not part of `make test`: the engine's criterion benchmark, then the release bootstrap and the
+# boto3 peer under a local Lambda Runtime API against moto (BENCHMARKS.md; a few minutes).
+# The peer's boto3 and awslambdaric live in .venv/bench, away from moto's pins.
+BENCH_VENV := $(VENV)/bench
+
+$(BENCH_VENV)/.installed: requirements-bench.txt
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	touch $@
+
+bench: venv $(BENCH_VENV)/.installed
+	scripts/bench.sh
 
 clean-venv:
 	rm -rf $(VENV)

@@ -18,7 +18,7 @@ use std::time::Duration;
 use aws_sdk_ecs::types::{ContainerDefinition, LogConfiguration, LogDriver};
 use serde_json::{json, Value};
 use support::runtime_api::read_request;
-use support::seed::{self, crash_event, now_ms, task_arn, CLUSTER};
+use support::seed::{self, crash_event, task_arn, CLUSTER};
 use support::{aws_env, Moto, ACCOUNT, REGION};
 
 const WORKER_TASK: &str = "7c1d0e2f3a4b5c6d7e8f9a0b1c2d3e4f";
@@ -62,6 +62,17 @@ async fn main() {
     worker["detail"]["taskArn"] = task_arn(WORKER_TASK).into();
     worker["detail"]["group"] = "service:worker".into();
     worker["detail"]["containers"][0]["name"] = "worker".into();
+
+    // The rollback's failed deployment (api:2) left a stopped task behind: its cause is the
+    // root cause the rollback alert names.
+    let status = std::process::Command::new(".venv/bin/python")
+        .args(["scripts/demo-seed-rollback.py", &moto.endpoint])
+        .status()
+        .expect("run scripts/demo-seed-rollback.py");
+    assert!(
+        status.success(),
+        "seeding the rolled-back deployment failed"
+    );
 
     let rollback = json!({
         "version": "0", "id": "rollback-1", "detail-type": "ECS Deployment State Change", "source": "aws.ecs",
@@ -212,32 +223,12 @@ async fn seed_worker(sdk: &aws_config::SdkConfig) -> String {
         .send()
         .await
         .unwrap();
-    let stream = format!("worker/worker/{WORKER_TASK}");
-    logs.create_log_stream()
-        .log_group_name("/ecs/worker")
-        .log_stream_name(&stream)
-        .send()
-        .await
-        .unwrap();
-    let start = now_ms() - 30_000;
-    let events = seed::CRASH_LINES
-        .iter()
-        .enumerate()
-        .map(|(i, line)| {
-            aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
-                .timestamp(start + i as i64)
-                .message(*line)
-                .build()
-                .unwrap()
-        })
-        .collect();
-    logs.put_log_events()
-        .log_group_name("/ecs/worker")
-        .log_stream_name(&stream)
-        .set_log_events(Some(events))
-        .send()
-        .await
-        .unwrap();
+    seed::crash_lines_in(
+        &logs,
+        "/ecs/worker",
+        &format!("worker/worker/{WORKER_TASK}"),
+    )
+    .await;
     arn
 }
 

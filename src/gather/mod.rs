@@ -345,12 +345,42 @@ async fn gather_service_event(
                     });
                 }
             }
-            None => gaps.push(Gap {
-                what: tasks_what.clone(),
-                reason: "could not tell which deployment failed (the service's deployments were not readable or none is FAILED)".into(),
-                action: None,
-                fix: format!("aws ecs describe-services --cluster {cluster} --services {name}"),
-            }),
+            None => {
+                // A rollback whose failed deployment is no longer listed as FAILED: the tasks
+                // that neither the rollback nor its target started are the failed deployment's.
+                let inferred: Vec<Task> = match &failing {
+                    Failing::RolledBackFrom(new_id) => {
+                        let target = rollback_target(event);
+                        stopped
+                            .into_iter()
+                            .filter(|task| {
+                                task.started_by.as_deref().is_some_and(|by| {
+                                    by.starts_with("ecs-svc/")
+                                        && Some(by) != new_id.as_deref()
+                                        && Some(by) != target.as_deref()
+                                })
+                            })
+                            .collect()
+                    }
+                    _ => Vec::new(),
+                };
+                if inferred.is_empty() {
+                    gaps.push(Gap {
+                        what: tasks_what.clone(),
+                        reason: "could not tell which deployment failed (the service's deployments were not readable or none is FAILED)".into(),
+                        action: None,
+                        fix: format!("aws ecs describe-services --cluster {cluster} --services {name}"),
+                    });
+                } else {
+                    gaps.push(Gap {
+                        what: "which deployment failed".into(),
+                        reason: "no deployment of the service is marked FAILED any more".into(),
+                        action: None,
+                        fix: "the stopped tasks started by neither the rollback nor its target were taken as the failed deployment's".into(),
+                    });
+                    incident.deployment_tasks = inferred;
+                }
+            }
         }
     }
     incident.service = service;
@@ -367,6 +397,20 @@ async fn gather_service_event(
         incident.task = Some(latest);
     }
     incident.gaps.extend(gaps);
+}
+
+/// The deployment a rollback returns to: "… rolling back to deploymentId ecs-svc/123.".
+fn rollback_target(event: &EcsEvent) -> Option<String> {
+    let Detail::Deployment(change) = &event.detail else {
+        return None;
+    };
+    let reason = change.reason.as_deref()?;
+    let after = &reason[reason.find("deploymentId ")? + "deploymentId ".len()..];
+    let id: String = after
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '/' || *c == '-' || *c == '_')
+        .collect();
+    (!id.is_empty()).then_some(id)
 }
 
 /// The tasks that stopped within `window_minutes` before `reference` (or after it).

@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::{
 };
 use serde_json::{json, Value};
 
-use super::seed::{crash_event, now_ms, task_arn, CLUSTER, CRASH_LINES, LOG_GROUP, SERVICE};
+use super::seed::{crash_event, task_arn, CLUSTER, LOG_GROUP, SERVICE};
 use super::{ACCOUNT, REGION};
 
 /// The table the template creates: `pk` and `sk` strings, TTL on `expires_at`.
@@ -59,32 +59,7 @@ pub async fn create_incident_table(config: &SdkConfig, name: &str) {
 /// The crash lines in the stream of task `task_id` (`api/api/TASK_ID`).
 pub async fn crash_stream(config: &SdkConfig, task_id: &str) {
     let logs = aws_sdk_cloudwatchlogs::Client::new(config);
-    let stream = format!("api/api/{task_id}");
-    logs.create_log_stream()
-        .log_group_name(LOG_GROUP)
-        .log_stream_name(&stream)
-        .send()
-        .await
-        .expect("create the log stream");
-    let start = now_ms() - 60_000;
-    let events: Vec<_> = CRASH_LINES
-        .iter()
-        .enumerate()
-        .map(|(i, line)| {
-            aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
-                .timestamp(start + i as i64)
-                .message(*line)
-                .build()
-                .unwrap()
-        })
-        .collect();
-    logs.put_log_events()
-        .log_group_name(LOG_GROUP)
-        .log_stream_name(&stream)
-        .set_log_events(Some(events))
-        .send()
-        .await
-        .expect("put the crash lines");
+    super::seed::crash_lines_in(&logs, LOG_GROUP, &format!("api/api/{task_id}")).await;
 }
 
 /// Registers the next revision of the `api` family (same containers) and returns its ARN.

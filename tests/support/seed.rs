@@ -118,32 +118,7 @@ pub async fn seed(config: &SdkConfig) -> Seeded {
         .send()
         .await
         .expect("create the log group");
-    let stream = format!("api/api/{TASK_ID}");
-    logs.create_log_stream()
-        .log_group_name(LOG_GROUP)
-        .log_stream_name(&stream)
-        .send()
-        .await
-        .expect("create the log stream");
-    let start = now_ms() - 60_000;
-    let events: Vec<_> = CRASH_LINES
-        .iter()
-        .enumerate()
-        .map(|(i, line)| {
-            aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
-                .timestamp(start + i as i64)
-                .message(*line)
-                .build()
-                .unwrap()
-        })
-        .collect();
-    logs.put_log_events()
-        .log_group_name(LOG_GROUP)
-        .log_stream_name(&stream)
-        .set_log_events(Some(events))
-        .send()
-        .await
-        .expect("put the crash lines");
+    crash_lines_in(&logs, LOG_GROUP, &format!("api/api/{TASK_ID}")).await;
 
     let topic_arn = sns
         .create_topic()
@@ -302,4 +277,33 @@ pub async fn receive(config: &SdkConfig, queue_url: &str) -> Vec<aws_sdk_sqs::ty
         }
     }
     messages
+}
+
+/// Creates `stream` in `group` and writes the crash lines into it, a minute ago.
+pub async fn crash_lines_in(logs: &aws_sdk_cloudwatchlogs::Client, group: &str, stream: &str) {
+    logs.create_log_stream()
+        .log_group_name(group)
+        .log_stream_name(stream)
+        .send()
+        .await
+        .expect("create the log stream");
+    let start = now_ms() - 60_000;
+    let events: Vec<_> = CRASH_LINES
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                .timestamp(start + i as i64)
+                .message(*line)
+                .build()
+                .unwrap()
+        })
+        .collect();
+    logs.put_log_events()
+        .log_group_name(group)
+        .log_stream_name(stream)
+        .set_log_events(Some(events))
+        .send()
+        .await
+        .expect("put the crash lines");
 }

@@ -1,0 +1,122 @@
+//! Secrets never leave: secrets planted in log lines and event fields reach no rendering (email
+//! text, chat message, machine JSON, subject), and the decisive log line is still quoted.
+
+use ecs_doctor::incident::{Incident, LogTail};
+use ecs_doctor::render::render;
+use ecs_doctor::{diagnose, parse, Category};
+
+/// (kind, the line that carries it, the secret itself). Fake values in real formats.
+const PLANTED: &[(&str, &str, &str)] = &[
+    ("aws access key id", "using key AKIAIOSFODNN7EXAMPLE for s3", "AKIAIOSFODNN7EXAMPLE"),
+    ("aws temporary key id", "creds ASIAY34FZKBOKMUTVV7A loaded", "ASIAY34FZKBOKMUTVV7A"),
+    ("aws secret key", "aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+    ("aws session token", "aws_session_token=IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQDexample", "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQDexample"),
+    ("bearer token", "Authorization: Bearer 8f14e45fceea167a5a36dedd4bea2543e4b0c1d2", "8f14e45fceea167a5a36dedd4bea2543e4b0c1d2"),
+    ("jwt", "token eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c rejected", "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"),
+    ("postgres url password", "could not connect to postgres://app:S3cr3tPassw0rd@orders-db:5432/orders", "S3cr3tPassw0rd"),
+    ("mysql url password", "dial mysql://root:hunter2pass@10.0.0.5:3306/app failed", "hunter2pass"),
+    ("redis url password", "redis://:r3d1sS3cret@cache:6379/0 refused", "r3d1sS3cret"),
+    ("amqp url password", "amqp://guest:rabbitPw9@mq:5672/ unreachable", "rabbitPw9"),
+    ("mongodb url password", "mongodb+srv://svc:M0ng0Pass@cluster0.example.net/db timeout", "M0ng0Pass"),
+    ("private key", "-----BEGIN RSA PRIVATE KEY----- MIIEowIBAAKCAQEA7bq98example -----END RSA PRIVATE KEY-----", "MIIEowIBAAKCAQEA7bq98example"),
+    ("password=", "login failed password=Tr0ub4dor3x for admin", "Tr0ub4dor3x"),
+    ("passwd:", "config passwd: Zx9vB7nM2q", "Zx9vB7nM2q"),
+    ("secret=", "client secret=9c4f1e2d8b7a6f5e loaded", "9c4f1e2d8b7a6f5e"),
+    ("token=", "webhook token=tk_4f9a8b7c6d5e4f3a2b1c", "tk_4f9a8b7c6d5e4f3a2b1c"),
+    ("api_key=", "api_key=ak_live_51HxQ2eExample9", "ak_live_51HxQ2eExample9"),
+    ("apikey json", r#"{"level":"error","apikey":"f3c9a7e5d1b2c4a6e8f0a1b3c5d7e9f1"}"#, "f3c9a7e5d1b2c4a6e8f0a1b3c5d7e9f1"),
+    ("client_secret", "client_secret=oauthS3cretValue42", "oauthS3cretValue42"),
+    ("access_key", "access_key: AccessKeyValue7788", "AccessKeyValue7788"),
+    ("github token", "git clone with ghp_16C7e42F292c6912E7710c838347Ae178B4a failed", "ghp_16C7e42F292c6912E7710c838347Ae178B4a"),
+    ("github fine-grained token", "GITHUB github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMN used", "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMN"),
+    ("slack bot token", "slack xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx invalid_auth", "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"),
+    ("slack webhook", "posting to https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX failed", "XXXXXXXXXXXXXXXXXXXXXXXX"),
+    ("stripe live key", "stripe sk_live_51H8exampleKey00aBcDeFgHiJ rejected", "sk_live_51H8exampleKey00aBcDeFgHiJ"),
+    ("stripe restricted key", "rk_live_51H8exampleRestricted0123 used", "rk_live_51H8exampleRestricted0123"),
+    ("google api key", "maps key AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q quota", "AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q"),
+    ("sendgrid key", "sendgrid SG.abcdefghijklmnopqrstuv.ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq bounced", "SG.abcdefghijklmnopqrstuv.ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq"),
+    ("npm token", "npm ERR! token npm_abcdefghijklmnopqrstuvwxyz0123456789 expired", "npm_abcdefghijklmnopqrstuvwxyz0123456789"),
+    ("twilio key", "twilio SK2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d rejected", "SK2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d"),
+    ("datadog key", "DD_API_KEY=0123456789abcdef0123456789abcdef", "0123456789abcdef0123456789abcdef"),
+];
+
+/// The crash line that decides: it must still be quoted after scrubbing.
+const DECISIVE: &str = "KeyError: 'DATABASE_URL'";
+
+fn renderings_with_planted_secrets() -> (ecs_doctor::Report, Vec<String>) {
+    let mut event: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/events/missing-env-or-config.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    // Secrets in event fields too: the stopped reason and a container's reason.
+    event["detail"]["stoppedReason"] =
+        format!("Essential container in task exited ({})", PLANTED[6].1).into();
+    event["detail"]["containers"][0]["reason"] = PLANTED[0].1.into();
+    let event = parse(&serde_json::to_vec(&event).unwrap()).unwrap();
+    let mut incident = Incident::from_event(event);
+    let mut lines: Vec<String> = PLANTED
+        .iter()
+        .map(|(_, line, _)| line.to_string())
+        .collect();
+    lines.push(DECISIVE.to_string());
+    incident.logs.push(LogTail {
+        container: "worker".into(),
+        log_group: Some("/ecs/worker".into()),
+        log_stream: Some("ecs/worker/abc".into()),
+        region: Some("eu-west-1".into()),
+        lines,
+    });
+    let report = diagnose(&incident);
+    let rendered = render(&report);
+    (
+        report,
+        vec![
+            rendered.subject,
+            rendered.text,
+            rendered.chatbot,
+            rendered.json,
+        ],
+    )
+}
+
+#[test]
+fn no_planted_secret_reaches_any_rendering() {
+    assert!(PLANTED.len() >= 30);
+    let (_, renderings) = renderings_with_planted_secrets();
+    let mut leaked = Vec::new();
+    for (kind, _, secret) in PLANTED {
+        for (name, text) in ["subject", "text", "chatbot", "json"]
+            .iter()
+            .zip(&renderings)
+        {
+            // JSON escapes '/' nowhere and '"' as \", so the raw secret is what would leak.
+            if text.contains(secret) {
+                leaked.push(format!("{kind} in {name}"));
+            }
+        }
+    }
+    assert!(
+        leaked.is_empty(),
+        "{} leaks of {} planted secrets: {leaked:#?}",
+        leaked.len(),
+        PLANTED.len()
+    );
+}
+
+#[test]
+fn the_decisive_log_line_is_still_quoted() {
+    let (report, renderings) = renderings_with_planted_secrets();
+    assert_eq!(report.category, Category::MissingEnvOrConfig);
+    assert!(
+        renderings[1].contains(DECISIVE),
+        "email text lost the decisive line"
+    );
+    assert!(
+        renderings[3].contains(r#"KeyError: 'DATABASE_URL'"#),
+        "machine JSON lost the decisive line"
+    );
+}
