@@ -104,7 +104,10 @@ pub struct Clients {
     /// Kept to build a Logs client for another region (`awslogs-region`).
     pub(crate) sdk_config: Option<SdkConfig>,
     logs_by_region: Arc<Mutex<HashMap<String, aws_sdk_cloudwatchlogs::Client>>>,
-    pub(crate) task_definitions: Arc<TaskDefinitionCache>,
+    pub(crate) task_definitions: Arc<ImmutableCache<TaskDefinition, 256>>,
+    /// Stopped tasks by ARN, for the siblings: a stopped task never changes, so a crash loop
+    /// describes each task once (the event's own task seeds it).
+    pub(crate) stopped_tasks: Arc<ImmutableCache<crate::event::Task, 1024>>,
     /// Reading member accounts through their role; None: every event is read with these clients.
     pub(crate) cross_account: Option<Arc<crate::crossaccount::CrossAccount>>,
 }
@@ -120,6 +123,7 @@ impl Clients {
             sdk_config: Some(config.clone()),
             logs_by_region: Arc::default(),
             task_definitions: Arc::default(),
+            stopped_tasks: Arc::default(),
             cross_account: None,
         }
     }
@@ -140,6 +144,7 @@ impl Clients {
             sdk_config: None,
             logs_by_region: Arc::default(),
             task_definitions: Arc::default(),
+            stopped_tasks: Arc::default(),
             cross_account: None,
         }
     }
@@ -180,27 +185,34 @@ impl Clients {
     }
 }
 
-/// Task definitions by ARN. Revisions are immutable, so an entry never goes stale; the cache
-/// lives as long as the clients (one Lambda execution environment) and is bounded.
-#[derive(Debug, Default)]
-pub(crate) struct TaskDefinitionCache {
-    entries: Mutex<HashMap<String, TaskDefinition>>,
+/// Values that never change once they exist, by ARN: task definition revisions, stopped tasks.
+/// The cache lives as long as the clients (one Lambda execution environment) and holds at most
+/// `CAPACITY` entries (it starts over when full).
+#[derive(Debug)]
+pub(crate) struct ImmutableCache<V, const CAPACITY: usize> {
+    entries: Mutex<HashMap<String, V>>,
 }
 
-impl TaskDefinitionCache {
-    const CAPACITY: usize = 256;
+impl<V, const CAPACITY: usize> Default for ImmutableCache<V, CAPACITY> {
+    fn default() -> Self {
+        ImmutableCache {
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+}
 
-    pub(crate) fn get(&self, arn: &str) -> Option<TaskDefinition> {
+impl<V: Clone, const CAPACITY: usize> ImmutableCache<V, CAPACITY> {
+    pub(crate) fn get(&self, arn: &str) -> Option<V> {
         // The lock is never held across an await.
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.get(arn).cloned()
     }
 
-    pub(crate) fn insert(&self, arn: &str, task_definition: TaskDefinition) {
+    pub(crate) fn insert(&self, arn: &str, value: V) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.len() >= Self::CAPACITY {
+        if entries.len() >= CAPACITY {
             entries.clear();
         }
-        entries.insert(arn.to_string(), task_definition);
+        entries.insert(arn.to_string(), value);
     }
 }

@@ -257,6 +257,7 @@ impl Clients {
         let mut clients = Clients::from_conf(&builder.build());
         clients.sns = self.sns.clone();
         clients.task_definitions = self.task_definitions.clone();
+        clients.stopped_tasks = self.stopped_tasks.clone();
         cross.remember(key, &clients, expires);
         Ok(clients)
     }

@@ -96,10 +96,31 @@ pub async fn stopped_tasks(
         .send()
         .await
         .map_err(|error| gaps::from_sdk_error(what, "ecs:ListTasks", &error))?;
-    let arns: Vec<String> = listed.task_arns().iter().take(PAGE).cloned().collect();
-    let mut tasks = describe_tasks(ctx, cluster, arns, what).await?;
+    // Stopped tasks never change: describe only those this environment has not seen.
+    let cache = &ctx.clients.stopped_tasks;
+    let (mut tasks, unseen): (Vec<Task>, Vec<String>) = listed.task_arns().iter().take(PAGE).fold(
+        (Vec::new(), Vec::new()),
+        |(mut seen, mut unseen), arn| {
+            match cache.get(arn) {
+                Some(task) => seen.push(task),
+                None => unseen.push(arn.clone()),
+            }
+            (seen, unseen)
+        },
+    );
+    for task in describe_tasks(ctx, cluster, unseen, what).await? {
+        remember_if_stopped(ctx, &task);
+        tasks.push(task);
+    }
     tasks.sort_by_key(|task| std::cmp::Reverse(task.stopped_at));
     Ok(tasks)
+}
+
+/// Keeps a task that has stopped for good: the next crash-loop event need not describe it.
+pub fn remember_if_stopped(ctx: &Ctx<'_>, task: &Task) {
+    if let (Some(arn), Some("STOPPED")) = (&task.task_arn, task.last_status.as_deref()) {
+        ctx.clients.stopped_tasks.insert(arn, task.clone());
+    }
 }
 
 /// DescribeTasks for up to 100 tasks.

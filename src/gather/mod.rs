@@ -174,6 +174,8 @@ async fn gather_task(
             _ => None,
         }
     };
+    // The event's own task is a stopped task the siblings' listing will name.
+    ecs::remember_if_stopped(ctx, task);
     let siblings_read = async {
         let (Some(cluster), Some(name)) = (&cluster, &service) else {
             return None;
