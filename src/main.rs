@@ -32,8 +32,6 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let config = Config::from_env().inspect_err(|error| {
         tracing::error!(error = %error, "ecs-doctor cannot start: fix the function's environment");
     })?;
-    // The regexes compile while the runtime waits for its first event.
-    std::thread::spawn(ecs_doctor::warm_up);
     let app = App::new(config).await;
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
         // Boxed: the handler's future is deep enough to overflow rustc's layout query depth.

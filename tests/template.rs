@@ -288,10 +288,16 @@ fn every_setting_the_template_passes_is_read_by_the_code() {
         .collect();
     assert!(variables.contains_key("TOPIC_ARN"));
     // Settings read by a library, not by ecs-doctor's own code.
-    let read_by_libraries = [("SSL_CERT_FILE", "rustls-native-certs: one CA bundle to load")];
+    let read_by_libraries = [(
+        "SSL_CERT_FILE",
+        "rustls-native-certs: one CA bundle to load",
+    )];
     for name in variables.keys() {
         let name = name.as_str().unwrap();
-        if read_by_libraries.iter().any(|(setting, _)| *setting == name) {
+        if read_by_libraries
+            .iter()
+            .any(|(setting, _)| *setting == name)
+        {
             continue;
         }
         assert!(
