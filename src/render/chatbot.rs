@@ -182,12 +182,15 @@ fn description(report: &Report) -> String {
     description
 }
 
-/// "Service `checkout` · Cluster `prod` · Task `0f3a…` · Rule `oom-killed` · `ecs-doctor …`".
+/// "Service `checkout` · Cluster `prod` · Account `1111…` · Region `eu-west-1` · Task `0f3a…` ·
+/// Rule `oom-killed` · `ecs-doctor …`".
 fn footer(report: &Report) -> String {
     let resources = &report.resources;
     let facts = [
         ("Service", resources.service.as_deref()),
         ("Cluster", resources.cluster.as_deref()),
+        ("Account", resources.account.as_deref()),
+        ("Region", resources.region.as_deref()),
         ("Task", task_id(report)),
         (
             "Task definition",
