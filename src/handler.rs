@@ -144,11 +144,20 @@ pub fn gather_budget(config: &Config, deadline: Option<SystemTime>) -> Duration 
     let Some(deadline) = deadline else {
         return config.gather_budget_cap;
     };
-    let left = deadline
-        .duration_since(SystemTime::now())
-        .unwrap_or_default();
-    left.saturating_sub(config.publish_reserve)
-        .min(config.gather_budget_cap)
+    match deadline.duration_since(SystemTime::now()) {
+        Ok(left) => left
+            .saturating_sub(config.publish_reserve)
+            .min(config.gather_budget_cap),
+        // Lambda stops a function at its deadline, so one already past when the event arrives
+        // comes from a local emulator that sends the invoke time: gather within the cap.
+        Err(late) => {
+            tracing::warn!(
+                late_ms = late.duration().as_millis() as u64,
+                "the invocation's deadline had passed when it arrived (a local emulator?): gathering within GATHER_BUDGET_MS"
+            );
+            config.gather_budget_cap
+        }
+    }
 }
 
 /// Handles one event; `deadline` is the Lambda's (None: only GATHER_BUDGET_MS bounds gathering).
@@ -183,6 +192,8 @@ pub async fn handle_value(
 #[derive(Default)]
 struct Trace {
     event: Option<EcsEvent>,
+    /// The gather budget this invocation had, in ms (0 when nothing was gathered).
+    budget_ms: u128,
     report: Option<Report>,
     stats: GatherStats,
     timings: Timings,
@@ -443,6 +454,7 @@ async fn process(
     let report = if quick.notify {
         let phase = Instant::now();
         let budget = gather_budget(config, deadline);
+        trace.budget_ms = budget.as_millis();
         // The member account's clients (the function's own for its own account); a role that
         // cannot be assumed is a gap, and the alert still goes out with what the event says.
         let (incident, gathered) = match app.clients.for_event(&event).await {
@@ -611,6 +623,7 @@ fn summary(outcome: &Outcome, trace: &Trace, started: Instant) {
         store_calls = trace.store.as_ref().map_or(0, Store::calls),
         cache_hits = stats.task_definition_cache_hits,
         timed_out = stats.timed_out,
+        budget_ms = trace.budget_ms as u64,
         parse_ms = timings.parse,
         dedupe_ms = timings.dedupe,
         gather_ms = timings.gather,
@@ -620,4 +633,43 @@ fn summary(outcome: &Outcome, trace: &Trace, started: Instant) {
         total_ms = ms_since(started),
         "ecs-doctor invocation"
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> Config {
+        Config::from_lookup(|name| {
+            (name == "TOPIC_ARN").then(|| "arn:aws:sns:eu-west-1:1:t".to_string())
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn the_budget_leaves_the_publish_reserve_before_the_deadline() {
+        let config = config();
+        let budget = gather_budget(&config, Some(SystemTime::now() + Duration::from_secs(5)));
+        assert!(
+            budget <= Duration::from_millis(3_500) && budget > Duration::from_secs(3),
+            "{budget:?}"
+        );
+        let budget = gather_budget(
+            &config,
+            Some(SystemTime::now() + Duration::from_millis(1_000)),
+        );
+        assert_eq!(
+            budget,
+            Duration::ZERO,
+            "less than the reserve left: publish at once"
+        );
+    }
+
+    #[test]
+    fn a_deadline_already_past_on_arrival_is_an_emulators_and_the_cap_applies() {
+        let config = config();
+        let budget = gather_budget(&config, Some(SystemTime::now() - Duration::from_millis(5)));
+        assert_eq!(budget, config.gather_budget_cap);
+        assert_eq!(gather_budget(&config, None), config.gather_budget_cap);
+    }
 }

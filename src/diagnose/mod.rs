@@ -86,6 +86,12 @@ fn deployment_report(incident: &Incident, change: &DeploymentChange) -> Report {
     if let Some(service) = &incident.service {
         deployment_vars(&mut vars, service, change);
     }
+    // When no deployment is marked FAILED, the failed revision is the one its tasks ran.
+    if !vars.contains_key("failed_task_definition") {
+        if let Some(td) = incident.task.as_ref().and_then(Task::task_definition) {
+            vars.insert("failed_task_definition", td.to_string());
+        }
+    }
     let mut report = assemble(incident, rule, &vars);
     report.event.name = Some(change.event_name.clone());
     report.resources.deployment_id = change.deployment_id.clone();
@@ -245,8 +251,9 @@ fn attach_root_cause(report: &mut Report, incident: &Incident, tasks: &[Task]) {
         .copied()
         .unwrap_or(1);
     report.summary.push_str(&format!(
-        " Why: {same} of {counted} stopped task{} show the same cause — {}",
+        " Why: {same} of {counted} stopped task{} {} the same cause — {}",
         if counted == 1 { "" } else { "s" },
+        if same == 1 { "shows" } else { "show" },
         summary
     ));
     report.title = truncate(

@@ -221,9 +221,13 @@ pub(crate) fn occurrences_line(occurrences: &Occurrences) -> String {
         by_category,
     } = occurrences;
     let noun = if *tasks == 1 { "task" } else { "tasks" };
-    let mut line = format!(
-        "{same_cause} of {tasks} {noun} stopped in the last {window_minutes} min: same cause"
-    );
+    // A window of 0: the stopped tasks of a deployment, whenever they stopped.
+    let when = if *window_minutes == 0 {
+        String::new()
+    } else {
+        format!(" in the last {window_minutes} min")
+    };
+    let mut line = format!("{same_cause} of {tasks} {noun} stopped{when}: same cause");
     if !by_category.is_empty() {
         let others: Vec<String> = by_category
             .iter()
