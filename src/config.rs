@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use crate::aws::AwsOptions;
+use crate::aws::{AwsOptions, CrossAccountConfig};
 use crate::gather::GatherConfig;
-use crate::incidents::DedupeConfig;
+use crate::incidents::{DedupeConfig, StormPolicy};
 use crate::report::Severity;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -41,8 +41,10 @@ pub struct Config {
     /// AWS_MAX_ATTEMPTS (3), AWS_ENDPOINT_URL is read by the SDK itself.
     pub aws: AwsOptions,
     /// DEDUPE_TABLE (none: per-container memory), DEDUPE_WINDOW_MINUTES (30; 0 turns flood
-    /// control off).
+    /// control off), STORM_SERVICES (3; 0 off), STORM_WINDOW_MINUTES (10).
     pub dedupe: DedupeConfig,
+    /// ACCOUNT_ID, MEMBER_ROLE_NAME: reading member accounts.
+    pub accounts: CrossAccountConfig,
 }
 
 impl Config {
@@ -139,6 +141,18 @@ impl Config {
             0..=1440,
             "minutes from 0 (flood control off) to 1440",
         )?;
+        let storm_services = number(
+            "STORM_SERVICES",
+            3,
+            0..=1000,
+            "a number of services from 0 (storms off) to 1000",
+        )?;
+        let storm_window = number(
+            "STORM_WINDOW_MINUTES",
+            10,
+            1..=1440,
+            "minutes from 1 to 1440",
+        )?;
         let dedupe_table = get("DEDUPE_TABLE");
         if let Some(table) = &dedupe_table {
             let valid = (3..=255).contains(&table.len())
@@ -170,7 +184,12 @@ impl Config {
             dedupe: DedupeConfig {
                 table: dedupe_table,
                 window: Duration::from_secs(dedupe_window * 60),
+                storm: StormPolicy {
+                    services: storm_services as usize,
+                    window: Duration::from_secs(storm_window * 60),
+                },
             },
+            accounts: CrossAccountConfig::from_lookup(&lookup),
         })
     }
 }

@@ -1,44 +1,62 @@
-//! The Lambda handler: parse → quick benign check → claim the event id → gather → diagnose →
-//! filter → flood control → render → publish, with one JSON summary line per invocation.
+//! The Lambda handler, as the house diagram reads: parse → what the event alone says → a repeat
+//! of an open incident is counted before anything is read → gather (the member account's role
+//! included, under the budget) → diagnose → flood control decides → render → publish → confirm.
+//! One JSON summary line per invocation.
 //!
-//! What fails the invocation (so Lambda retries it): only a failed publish, after giving the
-//! event's claim and the incident's alert back so the retry publishes. An event that cannot be
-//! read is logged and answered with a `skipped` outcome: retrying the same bytes cannot help,
-//! and the EventBridge rule should not send it in the first place. Flood control that cannot
-//! reach its table fails open: an alert published twice is better than one lost.
+//! What fails the invocation (so Lambda retries it, then the on-failure destination keeps it):
+//! an event that cannot be read, and a message that could not be published. A message that
+//! was decided stays pending in the incident's state, so the retry publishes it; flood control
+//! that cannot reach its table decides on this container's memory instead.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use lambda_runtime::LambdaEvent;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::aws::Clients;
+use crate::aws::{Accounts, Caches, Clients};
 use crate::config::Config;
 use crate::diagnose::diagnose;
-use crate::event::{parse_value, Detail, EcsEvent};
-use crate::gather::{gather_with_stats, GatherStats};
+use crate::event::{parse_value, EcsEvent, EventError};
+use crate::gather::{gaps, gather_with_stats, GatherStats};
 use crate::incident::Incident;
-use crate::incidents::{scope_of, Claim, Decision, IncidentKey, Resolved, Store, StoreError};
+use crate::incidents::{
+    message, placement, Cause, Clock, Decision, FloodControl, MemoryStore, MessageKind, Occurrence,
+    Placement, Recorded, Store, StormDecision,
+};
 use crate::notify::{self, NotifyError};
 use crate::render::render;
 use crate::report::{Category, Report};
 
-/// What the function needs for every event: settings and clients, made once per process.
-#[derive(Debug, Clone)]
+/// What the function keeps for every event: settings, clients, and the warm container's state.
+#[derive(Debug)]
 pub struct App {
     pub config: Config,
+    /// The function's own account: publishing, flood control, and its own failures.
     pub clients: Clients,
+    /// Member accounts, read through their role.
+    pub accounts: Accounts,
+    /// Facts a warm container remembers (task definitions, stopped tasks, probe findings).
+    pub caches: Caches,
+    /// Flood control's state in this container (without DEDUPE_TABLE, or when it fails).
+    pub memory: Arc<MemoryStore>,
 }
 
 impl App {
-    /// Loads the SDK configuration for `config.aws` and builds the clients.
+    /// Loads the SDK configuration for `config.aws` and builds the (lazy) clients.
     pub async fn new(config: Config) -> App {
         let sdk_config = crate::aws::sdk_config(&config.aws).await;
+        App::with_clients(config, Clients::from_conf(&sdk_config))
+    }
+
+    /// An App around clients built elsewhere (an emulator's, or mocks in tests).
+    pub fn with_clients(config: Config, clients: Clients) -> App {
         App {
-            // Events from member accounts are read through a role there (MEMBER_ROLE_NAME).
-            clients: Clients::from_conf(&sdk_config)
-                .with_cross_account(crate::crossaccount::CrossAccountConfig::from_env()),
+            accounts: Accounts::new(clients.clone(), config.accounts.clone()),
+            clients,
+            caches: Caches::default(),
+            memory: Arc::default(),
             config,
         }
     }
@@ -47,17 +65,15 @@ impl App {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum OutcomeKind {
-    /// The report was published.
+    /// A message was published.
     Published,
-    /// The event could not be read; nothing was done.
-    Skipped,
-    /// A benign stop (NOTIFY_BENIGN is off): no AWS call was made.
+    /// A benign stop or progress (NOTIFY_BENIGN is off): no AWS call was made.
     Benign,
     /// A failure below MIN_SEVERITY.
     BelowMinSeverity,
     /// This event id was already handled (EventBridge and Lambda deliver at least once).
     Duplicate,
-    /// A repeat of an open incident: counted, folded into its next follow-up.
+    /// Folded into an open incident: counted, nothing sent.
     Counted,
 }
 
@@ -65,7 +81,6 @@ impl OutcomeKind {
     pub const fn id(self) -> &'static str {
         match self {
             OutcomeKind::Published => "published",
-            OutcomeKind::Skipped => "skipped",
             OutcomeKind::Benign => "benign",
             OutcomeKind::BelowMinSeverity => "below-min-severity",
             OutcomeKind::Duplicate => "duplicate",
@@ -86,51 +101,65 @@ pub struct Outcome {
     pub severity: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message_id: Option<String>,
-    /// AWS operations called for this event (publishing included).
+    /// AWS operations called for this event (flood control and publishing included).
     pub aws_calls: usize,
-    /// Flood control's decision: opened, follow-up, counted or resolved.
+    /// Flood control's decision: opened, updated, follow-up, resolved, storm, counted, …
     #[serde(skip_serializing_if = "Option::is_none")]
     pub incident: Option<String>,
-    /// Why it was skipped, or what was cut to fit SNS.
+    /// The incident's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incident_id: Option<String>,
+    /// Why it was counted, or what was cut to fit SNS.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+impl Outcome {
+    fn new(kind: OutcomeKind) -> Outcome {
+        Outcome {
+            outcome: kind,
+            event_id: None,
+            category: None,
+            severity: None,
+            message_id: None,
+            aws_calls: 0,
+            incident: None,
+            incident_id: None,
+            note: None,
+        }
+    }
+
+    fn add_note(&mut self, note: impl Into<String>) {
+        let note = note.into();
+        self.note = Some(match self.note.take() {
+            Some(before) => format!("{before}; {note}"),
+            None => note,
+        });
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum HandlerError {
     #[error(transparent)]
     Publish(#[from] NotifyError),
+    /// Retrying cannot help, but failing keeps the event: after Lambda's retries the on-failure
+    /// destination holds it, where the failure-queue alarm shows it to an operator.
+    #[error("the event could not be read ({0}); it is kept in the failure queue, and the function's log has it, scrubbed")]
+    Unreadable(#[from] EventError),
 }
 
 impl From<HandlerError> for lambda_runtime::Diagnostic {
     fn from(error: HandlerError) -> Self {
         lambda_runtime::Diagnostic {
             error_type: match &error {
-                HandlerError::Publish(NotifyError::Publish { .. }) => {
-                    "EcsDoctor.PublishFailed".into()
-                }
-                HandlerError::Publish(NotifyError::TooLarge { .. }) => {
-                    "EcsDoctor.ReportTooLarge".into()
-                }
-            },
+                HandlerError::Publish(NotifyError::Publish { .. }) => "EcsDoctor.PublishFailed",
+                HandlerError::Publish(NotifyError::TooLarge { .. }) => "EcsDoctor.ReportTooLarge",
+                HandlerError::Unreadable(_) => "EcsDoctor.UnreadableEvent",
+            }
+            .into(),
             error_message: error.to_string(),
         }
     }
-}
-
-/// Milliseconds per phase, for the summary line.
-#[derive(Debug, Default, Clone, Copy)]
-struct Timings {
-    parse: f64,
-    dedupe: f64,
-    gather: f64,
-    diagnose: f64,
-    render: f64,
-    publish: f64,
-}
-
-fn ms_since(start: Instant) -> f64 {
-    (start.elapsed().as_secs_f64() * 1000.0 * 10.0).round() / 10.0
 }
 
 /// The Lambda entry point.
@@ -166,473 +195,485 @@ pub async fn handle_value(
     payload: Value,
     deadline: Option<SystemTime>,
 ) -> Result<Outcome, HandlerError> {
-    let started = Instant::now();
-    let store = incident_store(app);
-    let mut trace = Trace::default();
-    let result = process(app, payload, deadline, store.as_ref(), &mut trace).await;
-    trace.store = store;
-    let store_calls = trace.store.as_ref().map_or(0, Store::calls);
-    let outcome = match result {
-        Ok(mut outcome) => {
-            outcome.aws_calls += store_calls;
-            outcome
-        }
-        Err((mut outcome, error)) => {
-            outcome.aws_calls += store_calls;
-            tracing::error!(error = %error, "the report was not published; the invocation fails so Lambda retries it");
-            summary(&outcome, &trace, started);
-            return Err(error);
-        }
-    };
-    summary(&outcome, &trace, started);
-    Ok(outcome)
+    let mut run = Run::new(app, deadline);
+    let result = run.process(payload).await.map(|_| ());
+    run.finish();
+    run.summary(&result);
+    result.map(|()| run.outcome.clone())
 }
 
-/// What one invocation saw and did, for the summary line.
-#[derive(Default)]
-struct Trace {
-    event: Option<EcsEvent>,
-    /// The gather budget this invocation had, in ms (0 when nothing was gathered).
-    budget_ms: u128,
-    report: Option<Report>,
-    stats: GatherStats,
-    timings: Timings,
-    store: Option<Store>,
+/// Milliseconds per phase, for the summary line.
+#[derive(Debug, Default, Clone, Copy)]
+struct Timings {
+    parse: f64,
+    dedupe: f64,
+    gather: f64,
+    diagnose: f64,
+    render: f64,
+    publish: f64,
 }
 
-/// The incident state: the DynamoDB table when DEDUPE_TABLE is set, else this container's memory.
-fn incident_store(app: &App) -> Option<Store> {
-    match (&app.config.dedupe.table, &app.clients.dynamodb) {
-        (Some(table), Some(client)) => Some(Store::dynamodb(client.clone(), table.clone())),
-        (Some(table), None) => {
-            tracing::warn!(table = %table, "DEDUPE_TABLE is set but no DynamoDB client was given: flood control uses this container's memory");
-            Some(Store::memory(app.clients.incidents.clone()))
-        }
-        (None, _) => Some(Store::memory(app.clients.incidents.clone())),
-    }
-}
-
-/// How long one flood-control step may take: it must leave the publish its time.
-fn store_bound(config: &Config, deadline: Option<SystemTime>) -> Duration {
-    const MOST: Duration = Duration::from_secs(10);
-    match deadline {
-        None => MOST,
-        Some(deadline) => deadline
-            .duration_since(SystemTime::now())
-            .unwrap_or_default()
-            .saturating_sub(config.publish_reserve / 2)
-            .clamp(Duration::from_millis(100), MOST),
-    }
-}
-
-/// A flood-control step under its bound; a failure is logged and the caller fails open (an alert
-/// published twice is better than one lost).
-async fn bounded_store<T>(
-    config: &Config,
-    deadline: Option<SystemTime>,
-    what: &'static str,
-    step: impl std::future::Future<Output = Result<T, StoreError>>,
-) -> Result<T, String> {
-    let bound = store_bound(config, deadline);
-    let result = match tokio::time::timeout(bound, step).await {
-        Ok(Ok(value)) => return Ok(value),
-        Ok(Err(error)) => error.to_string(),
-        Err(_) => format!(
-            "the flood-control table did not answer within {} ms",
-            bound.as_millis()
-        ),
-    };
-    tracing::warn!(step = what, error = %result, "flood control unavailable: publishing anyway");
-    Err(result)
+fn ms_since(start: Instant) -> f64 {
+    (start.elapsed().as_secs_f64() * 1000.0 * 10.0).round() / 10.0
 }
 
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-fn clock(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|at| at.format("%H:%M UTC").to_string())
-        .unwrap_or_else(|| "an unknown time".into())
-}
-
-fn plural(count: u64, one: &str, many: &str) -> String {
-    format!("{count} {}", if count == 1 { one } else { many })
-}
-
-/// The report of an occurrence that folds the repeats since the last alert.
-fn follow_up(report: &mut Report, decision: &Decision, task_event: bool) {
-    let Decision::FollowUp {
-        more,
-        total,
-        opened_ms,
-        last_alert_ms,
-    } = *decision
-    else {
-        return;
-    };
-    let what = if task_event {
-        plural(more, "more task stopped", "more tasks stopped")
-    } else {
-        plural(more, "more event", "more events")
-    };
-    report.title = format!("Still failing ({more} more): {}", report.title);
-    report.summary = format!(
-        "Still failing: {what} with the same cause since the last alert at {} ({} since {}).\n\n{}",
-        clock(last_alert_ms),
-        plural(total, "occurrence", "occurrences"),
-        clock(opened_ms),
-        report.summary
-    );
-}
-
-/// The short "resolved" message for the incidents a recovery event closed.
-fn resolved_report(mut report: Report, resolved: &[Resolved], detail: &Detail) -> Report {
-    let subject = match (&report.resources.service, &report.resources.cluster) {
-        (Some(service), Some(cluster)) => format!("Service {service} (cluster {cluster})"),
-        (Some(service), None) => format!("Service {service}"),
-        _ => "The service".to_string(),
-    };
-    let how = match detail {
-        Detail::Deployment(_) => "completed a deployment",
-        _ => "reached a steady state",
-    };
-    let incidents: Vec<String> = resolved
-        .iter()
-        .map(|incident| {
-            format!(
-                "'{}' ({}, {} since {})",
-                incident.title,
-                incident.category.map_or("unknown", |c| c.id()),
-                plural(incident.occurrences, "occurrence", "occurrences"),
-                clock(incident.opened_ms)
-            )
-        })
-        .collect();
-    let first = resolved
-        .first()
-        .map_or("", |incident| incident.title.as_str());
-    report.category = Category::SteadyState;
-    report.notify = true;
-    report.title = match resolved.len() {
-        1 => format!("Resolved: {first}"),
-        n => format!("Resolved: {first} (+{} more)", n - 1),
-    };
-    report.summary = format!(
-        "{subject} {how}: {} {} over. A new failure will alert again.",
-        incidents.join("; "),
-        if resolved.len() == 1 { "is" } else { "are" }
-    );
-    report
-}
-
-/// The steps, in order; an error carries the outcome so far for the summary line.
-async fn process(
-    app: &App,
-    payload: Value,
+/// One invocation: what it saw and did, for the steps and the summary line.
+struct Run<'a> {
+    app: &'a App,
     deadline: Option<SystemTime>,
-    store: Option<&Store>,
-    trace: &mut Trace,
-) -> Result<Outcome, (Outcome, HandlerError)> {
-    let config = &app.config;
-    let phase = Instant::now();
-    let mut outcome = Outcome {
-        outcome: OutcomeKind::Published,
-        event_id: None,
-        category: None,
-        severity: None,
-        message_id: None,
-        aws_calls: 0,
-        incident: None,
-        note: None,
-    };
-    let event = match parse_value(payload) {
-        Ok(event) => event,
-        Err(error) => {
-            trace.timings.parse = ms_since(phase);
-            tracing::warn!(error = %error, "event skipped: it is not an ECS event ecs-doctor reads");
-            outcome.outcome = OutcomeKind::Skipped;
-            outcome.note = Some(error.to_string());
-            return Ok(outcome);
-        }
-    };
-    trace.timings.parse = ms_since(phase);
-    trace.event = Some(event.clone());
-    outcome.event_id = event.id.clone();
+    started: Instant,
+    store: Store,
+    event: Option<EcsEvent>,
+    report: Option<Report>,
+    stats: GatherStats,
+    timings: Timings,
+    budget_ms: u128,
+    outcome: Outcome,
+}
 
-    // Most task events are benign (scale-in, deployments, finished jobs): decide those from the
-    // event alone, before any AWS call.
-    let phase = Instant::now();
-    let quick = diagnose(&Incident::from_event(event.clone()));
-    trace.timings.diagnose = ms_since(phase);
-    let flood_control = !config.dedupe.window.is_zero();
-
-    // A service that recovered closes its open incidents: one short "resolved" message.
-    let recovery = matches!(
-        quick.category,
-        Category::SteadyState | Category::DeploymentCompleted
-    ) && quick.resources.service.is_some();
-    if flood_control && recovery {
-        if let Some(store) = store {
-            let scope = scope_of(&quick);
-            let me = event
-                .id
-                .clone()
-                .unwrap_or_else(|| format!("recovery-{}", now_ms()));
-            let phase = Instant::now();
-            let resolved = bounded_store(
-                config,
-                deadline,
-                "resolve",
-                store.resolve(&scope, &me, now_ms()),
-            )
-            .await
-            .unwrap_or_default();
-            trace.timings.dedupe += ms_since(phase);
-            if !resolved.is_empty() {
-                let report = resolved_report(quick.clone(), &resolved, &event.detail);
-                outcome.incident = Some("resolved".into());
-                let published = publish(app, &report, &mut outcome, trace).await;
-                if published.is_err() {
-                    let _ = bounded_store(
-                        config,
-                        deadline,
-                        "reopen",
-                        store.reopen(&scope, &resolved, &me),
-                    )
-                    .await;
-                }
-                return published
-                    .map(|()| outcome.clone())
-                    .map_err(|e| (outcome, e));
+impl<'a> Run<'a> {
+    fn new(app: &'a App, deadline: Option<SystemTime>) -> Run<'a> {
+        let store = match &app.config.dedupe.table {
+            Some(table) => {
+                Store::dynamodb(app.clients.dynamodb().clone(), table, app.memory.clone())
             }
-        }
-    }
-    if !quick.notify && !config.notify_benign {
-        outcome.category = Some(quick.category.id().to_string());
-        outcome.severity = Some(quick.severity.id().to_string());
-        outcome.outcome = OutcomeKind::Benign;
-        trace.report = Some(quick);
-        return Ok(outcome);
-    }
-
-    // Idempotency: a second delivery of the same event publishes nothing.
-    let claimed = match (store, &event.id) {
-        (Some(store), Some(id)) => {
-            let lease_until = deadline
-                .and_then(|d| d.duration_since(SystemTime::UNIX_EPOCH).ok())
-                .map(|d| d.as_millis() as i64)
-                .unwrap_or_else(|| {
-                    now_ms()
-                        + (config.gather_budget_cap + config.publish_reserve).as_millis() as i64
-                });
-            let phase = Instant::now();
-            let claim = bounded_store(
-                config,
-                deadline,
-                "claim",
-                store.claim_event(id, now_ms(), lease_until),
-            )
-            .await;
-            trace.timings.dedupe += ms_since(phase);
-            match claim {
-                Ok(Claim::Duplicate) => {
-                    outcome.outcome = OutcomeKind::Duplicate;
-                    outcome.note = Some("this event id was already handled".into());
-                    return Ok(outcome);
-                }
-                Ok(Claim::Claimed) => Some(id.clone()),
-                Err(note) => {
-                    add_note(&mut outcome, note);
-                    None
-                }
-            }
-        }
-        _ => None,
-    };
-
-    let report = if quick.notify {
-        let phase = Instant::now();
-        let budget = gather_budget(config, deadline);
-        trace.budget_ms = budget.as_millis();
-        // The member account's clients (the function's own for its own account); a role that
-        // cannot be assumed is a gap, and the alert still goes out with what the event says.
-        let (incident, gathered) = match app.clients.for_event(&event).await {
-            Ok(clients) => gather_with_stats(&clients, event.clone(), budget, &config.gather).await,
-            Err(gap) => {
-                let mut incident = Incident::from_event(event.clone());
-                incident.gaps.push(gap);
-                (incident, GatherStats::default())
-            }
+            None => Store::memory(app.memory.clone()),
         };
-        trace.stats = gathered;
-        trace.timings.gather = ms_since(phase);
-        let phase = Instant::now();
-        let report = diagnose(&incident);
-        trace.timings.diagnose += ms_since(phase);
-        report
-    } else {
-        quick
-    };
-    outcome.category = Some(report.category.id().to_string());
-    outcome.severity = Some(report.severity.id().to_string());
-    outcome.aws_calls = trace.stats.aws_calls;
-    // NOTIFY_BENIGN publishes benign reports whatever MIN_SEVERITY says (they are all info).
-    if !report.notify && !config.notify_benign {
-        outcome.outcome = OutcomeKind::Benign;
-    } else if report.notify && report.severity < config.min_severity {
-        outcome.outcome = OutcomeKind::BelowMinSeverity;
-    }
-    let mut report = report;
-    let finish = || async {
-        if let (Some(store), Some(id)) = (store, &claimed) {
-            let _ = bounded_store(config, deadline, "finish", store.finish_event(id)).await;
+        Run {
+            app,
+            deadline,
+            started: Instant::now(),
+            store,
+            event: None,
+            report: None,
+            stats: GatherStats::default(),
+            timings: Timings::default(),
+            budget_ms: 0,
+            outcome: Outcome::new(OutcomeKind::Published),
         }
-    };
-    if outcome.outcome != OutcomeKind::Published {
-        finish().await;
-        trace.report = Some(report);
-        return Ok(outcome);
     }
 
-    // Flood control: the first occurrence alerts, repeats are counted, one follow-up a window.
-    let mut rollback = None;
-    if let (true, true, Some(store)) = (flood_control, report.notify, store) {
-        let key = IncidentKey::for_report(&report);
-        let me = event
+    /// The steps, in order.
+    async fn process(&mut self, payload: Value) -> Result<Outcome, HandlerError> {
+        let event = self.parse(payload)?;
+        let quick = self.quick_diagnosis(&event);
+        let placement = placement(&event);
+        let recovery = matches!(
+            quick.category,
+            Category::SteadyState | Category::DeploymentCompleted
+        );
+        if recovery {
+            return self.recover(&event, quick, placement).await;
+        }
+        if !quick.notify && !self.app.config.notify_benign {
+            return Ok(self.settle(OutcomeKind::Benign, quick));
+        }
+        if let Some(placement) = placement.as_ref().filter(|_| quick.notify) {
+            if let Some(done) = self.recognise_repeat(&event, &quick, placement).await {
+                return Ok(done);
+            }
+        }
+        let report = self.diagnose_fully(&event, quick.clone()).await;
+        if !report.notify && !self.app.config.notify_benign {
+            return Ok(self.settle(OutcomeKind::Benign, report));
+        }
+        if report.notify && report.severity < self.app.config.min_severity {
+            return Ok(self.settle(OutcomeKind::BelowMinSeverity, report));
+        }
+        match placement.filter(|_| report.notify) {
+            Some(placement) => self.alert(&event, &quick, report, &placement).await,
+            None => {
+                self.publish(&report).await?;
+                Ok(self.outcome.clone())
+            }
+        }
+    }
+
+    /// Parses the event. One that cannot be read fails the invocation: it is logged scrubbed,
+    /// counted, and kept by the on-failure destination.
+    fn parse(&mut self, payload: Value) -> Result<EcsEvent, HandlerError> {
+        let phase = Instant::now();
+        let parsed = parse_value(payload.clone());
+        self.timings.parse = ms_since(phase);
+        match parsed {
+            Ok(event) => {
+                self.outcome.event_id = event.id.clone();
+                self.event = Some(event.clone());
+                Ok(event)
+            }
+            Err(error) => {
+                let raw = crate::redact::scrub_and_cut(&payload.to_string(), 8 * 1024);
+                tracing::error!(error = %error, unreadable_event = %raw,
+                    "ecs-doctor cannot read this event: it fails the invocation so the failure queue keeps it");
+                Err(HandlerError::Unreadable(error))
+            }
+        }
+    }
+
+    /// What the event alone says: benign stops, recoveries and repeats are decided from it.
+    fn quick_diagnosis(&mut self, event: &EcsEvent) -> Report {
+        let phase = Instant::now();
+        let quick = diagnose(&Incident::from_event(event.clone()));
+        self.timings.diagnose = ms_since(phase);
+        quick
+    }
+
+    fn event_id(&self, event: &EcsEvent) -> String {
+        event
             .id
             .clone()
-            .unwrap_or_else(|| format!("no-id-{}", now_ms()));
+            .unwrap_or_else(|| format!("no-id-{}", now_ms()))
+    }
+
+    fn clock(&self, event: &EcsEvent) -> Clock {
+        Clock::new(event.time.map(|time| time.timestamp_millis()), now_ms())
+    }
+
+    fn flood(&self) -> FloodControl<'_> {
+        FloodControl {
+            store: &self.store,
+            policy: self.app.config.dedupe.policy(),
+            storm: self.app.config.dedupe.storm.clone(),
+        }
+    }
+
+    /// Ends the invocation without a message.
+    fn settle(&mut self, kind: OutcomeKind, report: Report) -> Outcome {
+        self.outcome.outcome = kind;
+        self.outcome.category = Some(report.category.id().to_string());
+        self.outcome.severity = Some(report.severity.id().to_string());
+        self.report = Some(report);
+        self.outcome.clone()
+    }
+
+    /// A service that recovered closes its open incidents: one short "Resolved" message.
+    async fn recover(
+        &mut self,
+        event: &EcsEvent,
+        quick: Report,
+        placement: Option<Placement>,
+    ) -> Result<Outcome, HandlerError> {
+        let notify_benign = self.app.config.notify_benign;
+        let Some(placement) = placement else {
+            return self.benign_or_published(quick, notify_benign).await;
+        };
         let phase = Instant::now();
-        let decided = bounded_store(
-            config,
-            deadline,
-            "record",
-            store.record_failure(&key, &report.title, &me, now_ms(), config.dedupe.window),
+        let event_id = self.event_id(event);
+        let recorded = self
+            .flood()
+            .record(
+                &placement.scope,
+                &event_id,
+                &Occurrence::Recovery,
+                self.clock(event),
+            )
+            .await;
+        self.timings.dedupe += ms_since(phase);
+        self.outcome.incident = Some(recorded.decision.id().to_string());
+        match &recorded.decision {
+            Decision::Send { incidents, .. } => {
+                let report = message::resolved(quick, &placement.scope, incidents);
+                self.send(&report, &placement, &event_id, &recorded).await
+            }
+            Decision::Duplicate => Ok(self.settle(OutcomeKind::Duplicate, quick)),
+            Decision::Counted { why, .. } => {
+                self.outcome.add_note(*why);
+                Ok(self.settle(OutcomeKind::Counted, quick))
+            }
+            _ => self.benign_or_published(quick, notify_benign).await,
+        }
+    }
+
+    async fn benign_or_published(
+        &mut self,
+        report: Report,
+        publish: bool,
+    ) -> Result<Outcome, HandlerError> {
+        if !publish {
+            return Ok(self.settle(OutcomeKind::Benign, report));
+        }
+        self.publish(&report).await?;
+        Ok(self.outcome.clone())
+    }
+
+    /// Before anything is read: a redelivery, or a repeat of an open incident's first reading,
+    /// is settled here, and a crash loop costs no reads.
+    async fn recognise_repeat(
+        &mut self,
+        event: &EcsEvent,
+        quick: &Report,
+        placement: &Placement,
+    ) -> Option<Outcome> {
+        let phase = Instant::now();
+        let occurrence = failure(placement, quick, quick, false);
+        let event_id = self.event_id(event);
+        let recorded = self
+            .flood()
+            .recognise(&placement.scope, &event_id, &occurrence, self.clock(event))
+            .await;
+        self.timings.dedupe += ms_since(phase);
+        match recorded.decision {
+            Decision::Duplicate => {
+                self.outcome.incident = Some("duplicate".into());
+                self.outcome.add_note("this event id was already handled");
+                Some(self.settle(OutcomeKind::Duplicate, quick.clone()))
+            }
+            Decision::Counted { incident, why } => {
+                self.outcome.incident = Some("counted".into());
+                self.outcome.incident_id =
+                    Some(format!("{}/{}", placement.scope.key(), incident.id));
+                self.outcome.add_note(format!(
+                    "folded into the open incident before any read: {why} ({} occurrences so far)",
+                    incident.occurrences
+                ));
+                let mut report = quick.clone();
+                report.category =
+                    Category::from_id(&incident.cause.category).unwrap_or(report.category);
+                Some(self.settle(OutcomeKind::Counted, report))
+            }
+            _ => None,
+        }
+    }
+
+    /// Gathers (the member account's role included, within the budget) and diagnoses.
+    async fn diagnose_fully(&mut self, event: &EcsEvent, quick: Report) -> Report {
+        if !quick.notify {
+            return quick;
+        }
+        let phase = Instant::now();
+        let budget = gather_budget(&self.app.config, self.deadline);
+        self.budget_ms = budget.as_millis();
+        let until = tokio::time::Instant::now() + budget;
+        let account = tokio::time::timeout_at(until, self.app.accounts.for_event(event)).await;
+        let incident = match account {
+            Ok(Ok(clients)) => {
+                let left = until.saturating_duration_since(tokio::time::Instant::now());
+                let (incident, stats) = gather_with_stats(
+                    &clients,
+                    &self.app.caches,
+                    event.clone(),
+                    left,
+                    &self.app.config.gather,
+                )
+                .await;
+                self.stats = stats;
+                incident
+            }
+            Ok(Err(gap)) => with_gap(event, gap),
+            Err(_) => with_gap(event, gaps::timed_out("the member account's role", budget)),
+        };
+        self.timings.gather = ms_since(phase);
+        let phase = Instant::now();
+        let report = diagnose(&incident);
+        self.timings.diagnose += ms_since(phase);
+        report
+    }
+
+    /// Flood control decides what this failure sends, if anything.
+    async fn alert(
+        &mut self,
+        event: &EcsEvent,
+        quick: &Report,
+        report: Report,
+        placement: &Placement,
+    ) -> Result<Outcome, HandlerError> {
+        let phase = Instant::now();
+        let event_id = self.event_id(event);
+        let clock = self.clock(event);
+        let occurrence = failure(placement, quick, &report, true);
+        let recorded = self
+            .flood()
+            .record(&placement.scope, &event_id, &occurrence, clock)
+            .await;
+        self.timings.dedupe += ms_since(phase);
+        self.outcome.incident = Some(recorded.decision.id().to_string());
+        let (kind, incident) = match &recorded.decision {
+            Decision::Send {
+                kind, incidents, ..
+            } if !incidents.is_empty() => (*kind, incidents[0].clone()),
+            Decision::Duplicate => return Ok(self.settle(OutcomeKind::Duplicate, report)),
+            Decision::Counted { incident, why } => {
+                self.outcome.incident_id =
+                    Some(format!("{}/{}", placement.scope.key(), incident.id));
+                self.outcome.add_note(format!(
+                    "folded into the open incident: {why} ({} occurrences so far)",
+                    incident.occurrences
+                ));
+                return Ok(self.settle(OutcomeKind::Counted, report));
+            }
+            _ => {
+                self.publish(&report).await?;
+                return Ok(self.outcome.clone());
+            }
+        };
+        let mut framed = message::frame(report, &placement.scope, kind, &incident);
+        if kind == MessageKind::Opened {
+            let phase = Instant::now();
+            let storm = self
+                .flood()
+                .storm(&placement.scope, &incident.cause.category, &event_id, clock)
+                .await;
+            self.timings.dedupe += ms_since(phase);
+            match storm {
+                StormDecision::Alone => {}
+                StormDecision::Starts(storm) => {
+                    framed = message::storm(framed, &placement.scope, &storm);
+                    self.outcome.incident = Some("storm".into());
+                }
+                StormDecision::Joins(storm) => {
+                    self.flood()
+                        .confirm(&placement.scope, &event_id, &recorded, now_ms())
+                        .await;
+                    self.outcome.incident = Some("storm-member".into());
+                    self.outcome.add_note(format!(
+                        "folded into the storm alert of cluster {} ({} services fail with {})",
+                        placement.scope.cluster,
+                        storm.subjects.len(),
+                        storm.category
+                    ));
+                    return Ok(self.settle(OutcomeKind::Counted, framed));
+                }
+            }
+        }
+        self.send(&framed, placement, &event_id, &recorded).await
+    }
+
+    /// Publishes a decided message, then confirms it (a publish that fails leaves it pending
+    /// for Lambda's retry).
+    async fn send(
+        &mut self,
+        report: &Report,
+        placement: &Placement,
+        event_id: &str,
+        recorded: &Recorded,
+    ) -> Result<Outcome, HandlerError> {
+        self.outcome.incident_id = Some(report.incident.id.clone());
+        if let Err(error) = self.publish(report).await {
+            let phase = Instant::now();
+            self.flood()
+                .release(&placement.scope, event_id, now_ms())
+                .await;
+            self.timings.dedupe += ms_since(phase);
+            return Err(error);
+        }
+        let phase = Instant::now();
+        self.flood()
+            .confirm(&placement.scope, event_id, recorded, now_ms())
+            .await;
+        self.timings.dedupe += ms_since(phase);
+        Ok(self.outcome.clone())
+    }
+
+    /// Renders and publishes; records the message id and what was cut.
+    async fn publish(&mut self, report: &Report) -> Result<(), HandlerError> {
+        let phase = Instant::now();
+        let rendered = render(report);
+        self.timings.render = ms_since(phase);
+        let phase = Instant::now();
+        let published = notify::publish(
+            self.app.clients.sns(),
+            &self.app.config.topic_arn,
+            report,
+            rendered,
         )
         .await;
-        trace.timings.dedupe += ms_since(phase);
-        match decided {
-            Ok((decision, undo)) => {
-                rollback = undo;
-                match &decision {
-                    Decision::Open => outcome.incident = Some("opened".into()),
-                    Decision::FollowUp { .. } => {
-                        outcome.incident = Some("follow-up".into());
-                        follow_up(&mut report, &decision, event.task().is_some());
-                    }
-                    Decision::Counted { total } => {
-                        outcome.incident = Some("counted".into());
-                        outcome.outcome = OutcomeKind::Counted;
-                        outcome.note = Some(format!(
-                            "folded into the open incident ({total} occurrences so far)"
-                        ));
-                        finish().await;
-                        trace.report = Some(report);
-                        return Ok(outcome);
-                    }
-                }
-            }
-            Err(note) => add_note(&mut outcome, note),
+        self.timings.publish = ms_since(phase);
+        self.stats.aws_calls += 1;
+        self.outcome.outcome = OutcomeKind::Published;
+        self.outcome.category = Some(report.category.id().to_string());
+        self.outcome.severity = Some(report.severity.id().to_string());
+        self.report = Some(report.clone());
+        let published = published?;
+        self.outcome.message_id = published.message_id;
+        if !published.cut.is_empty() {
+            self.outcome
+                .add_note(format!("cut to fit SNS: {}", published.cut.join("; ")));
+        }
+        Ok(())
+    }
+
+    /// What the steps left for the answer: the calls made, and whether flood control had to
+    /// use this container's memory.
+    fn finish(&mut self) {
+        self.outcome.aws_calls = self.stats.aws_calls + self.store.calls();
+        if let Some(fallback) = self.store.fallback() {
+            self.outcome.add_note(format!(
+                "flood control used this container's memory: {fallback}"
+            ));
         }
     }
 
-    let published = publish(app, &report, &mut outcome, trace).await;
-    trace.report = Some(report);
-    match published {
-        Ok(()) => {
-            finish().await;
-            Ok(outcome)
+    /// The one summary line per invocation.
+    fn summary(&self, result: &Result<(), HandlerError>) {
+        let (event, report, stats, timings) = (
+            self.event.as_ref(),
+            self.report.as_ref(),
+            &self.stats,
+            &self.timings,
+        );
+        let outcome = match result {
+            Ok(_) => self.outcome.outcome.id(),
+            Err(HandlerError::Unreadable(_)) => "unreadable",
+            Err(HandlerError::Publish(_)) => "publish-failed",
+        };
+        if let Err(error) = result {
+            tracing::error!(error = %error, "the invocation fails so Lambda retries it and the failure queue keeps it");
         }
-        Err(error) => {
-            // Give the alert and the event back, so Lambda's retry publishes.
-            if let Some(store) = store {
-                let me = event.id.clone().unwrap_or_default();
-                if let Some(rollback) = &rollback {
-                    let _ =
-                        bounded_store(config, deadline, "rollback", store.rollback(rollback, &me))
-                            .await;
-                }
-                if let Some(id) = &claimed {
-                    let _ =
-                        bounded_store(config, deadline, "release", store.release_event(id)).await;
-                }
-            }
-            Err((outcome, error))
-        }
-    }
-}
-
-/// Renders and publishes; records the message id and what was cut.
-async fn publish(
-    app: &App,
-    report: &Report,
-    outcome: &mut Outcome,
-    trace: &mut Trace,
-) -> Result<(), HandlerError> {
-    let phase = Instant::now();
-    let rendered = render(report);
-    trace.timings.render = ms_since(phase);
-    let phase = Instant::now();
-    let published =
-        notify::publish(&app.clients.sns, &app.config.topic_arn, report, rendered).await;
-    trace.timings.publish = ms_since(phase);
-    trace.stats.aws_calls += 1;
-    outcome.aws_calls = trace.stats.aws_calls;
-    outcome.outcome = OutcomeKind::Published;
-    outcome.category = Some(report.category.id().to_string());
-    outcome.severity = Some(report.severity.id().to_string());
-    if trace.report.is_none() {
-        trace.report = Some(report.clone());
-    }
-    let published = published?;
-    outcome.message_id = published.message_id;
-    if !published.cut.is_empty() {
-        add_note(
+        tracing::info!(
+            summary = true,
             outcome,
-            format!("cut to fit SNS: {}", published.cut.join("; ")),
+            event_id = event.and_then(|e| e.id.as_deref()).unwrap_or(""),
+            detail_type = event.map(|e| e.detail.detail_type()).unwrap_or(""),
+            category = report.map(|r| r.category.id()).unwrap_or(""),
+            severity = report.map(|r| r.severity.id()).unwrap_or(""),
+            notify = report.is_some_and(|r| r.notify),
+            incident = self.outcome.incident.as_deref().unwrap_or(""),
+            incident_id = self.outcome.incident_id.as_deref().unwrap_or(""),
+            gaps = report.map_or(0, |r| r.gaps.len()),
+            aws_calls = self.outcome.aws_calls,
+            store = self.store.kind(),
+            store_calls = self.store.calls(),
+            cache_hits = stats.task_definition_cache_hits,
+            timed_out = stats.timed_out,
+            budget_ms = self.budget_ms as u64,
+            parse_ms = timings.parse,
+            dedupe_ms = timings.dedupe,
+            gather_ms = timings.gather,
+            diagnose_ms = timings.diagnose,
+            render_ms = timings.render,
+            publish_ms = timings.publish,
+            total_ms = ms_since(self.started),
+            note = self.outcome.note.as_deref().unwrap_or(""),
+            "ecs-doctor invocation"
         );
     }
-    Ok(())
 }
 
-fn add_note(outcome: &mut Outcome, note: String) {
-    outcome.note = Some(match outcome.note.take() {
-        Some(before) => format!("{before}; {note}"),
-        None => note,
-    });
+/// The occurrence a failure report makes for flood control.
+fn failure(placement: &Placement, quick: &Report, report: &Report, diagnosed: bool) -> Occurrence {
+    Occurrence::Failure {
+        deployment: placement.deployment.clone(),
+        joins_open: placement.joins_open,
+        cause: Cause {
+            category: report.category.id().to_string(),
+            quick_category: quick.category.id().to_string(),
+            rule: report.rule.clone(),
+            title: report.title.clone(),
+            severity: report.severity.id().to_string(),
+        },
+        diagnosed,
+    }
 }
 
-/// The one summary line per invocation.
-fn summary(outcome: &Outcome, trace: &Trace, started: Instant) {
-    let event = trace.event.as_ref();
-    let report = trace.report.as_ref();
-    let (stats, timings) = (&trace.stats, &trace.timings);
-    tracing::info!(
-        summary = true,
-        outcome = outcome.outcome.id(),
-        event_id = event.and_then(|e| e.id.as_deref()).unwrap_or(""),
-        detail_type = event.map(|e| e.detail.detail_type()).unwrap_or(""),
-        category = report.map(|r| r.category.id()).unwrap_or(""),
-        severity = report.map(|r| r.severity.id()).unwrap_or(""),
-        notify = report.is_some_and(|r| r.notify),
-        incident = outcome.incident.as_deref().unwrap_or(""),
-        gaps = report.map_or(0, |r| r.gaps.len()),
-        aws_calls = outcome.aws_calls,
-        store = trace.store.as_ref().map_or("", Store::kind),
-        store_calls = trace.store.as_ref().map_or(0, Store::calls),
-        cache_hits = stats.task_definition_cache_hits,
-        timed_out = stats.timed_out,
-        budget_ms = trace.budget_ms as u64,
-        parse_ms = timings.parse,
-        dedupe_ms = timings.dedupe,
-        gather_ms = timings.gather,
-        diagnose_ms = timings.diagnose,
-        render_ms = timings.render,
-        publish_ms = timings.publish,
-        total_ms = ms_since(started),
-        "ecs-doctor invocation"
-    );
+/// An incident of the event alone, and why nothing more could be read.
+fn with_gap(event: &EcsEvent, gap: crate::incident::Gap) -> Incident {
+    let mut incident = Incident::from_event(event.clone());
+    incident.gaps.push(gap);
+    incident
 }
 
 #[cfg(test)]

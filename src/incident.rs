@@ -59,6 +59,70 @@ pub struct Gap {
     pub action: Option<String>,
     /// What to do about it.
     pub fix: String,
+    /// What kind of failure kept the fact out of sight (metrics count gaps by kind).
+    #[serde(default)]
+    pub kind: GapKind,
+}
+
+/// Why a fact could not be read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GapKind {
+    /// The role lacks the IAM action (`action` names it).
+    AccessDenied,
+    /// AWS throttled the call beyond its retries.
+    Throttled,
+    /// The gather budget ran out before the answer came.
+    TimedOut,
+    /// AWS or the network failed (5xx, a refused or dropped connection).
+    Unavailable,
+    /// The resource does not exist (any more), or is in another account or region.
+    NotFound,
+    /// ecs-doctor cannot read it: a log driver other than awslogs, a registry outside ECR.
+    Unsupported,
+    /// The fact is not in what was given (no task definition ARN, no service in the event).
+    Missing,
+    /// A call failed some other way; the reason says how.
+    #[default]
+    Other,
+}
+
+impl GapKind {
+    pub const fn id(self) -> &'static str {
+        match self {
+            GapKind::AccessDenied => "access-denied",
+            GapKind::Throttled => "throttled",
+            GapKind::TimedOut => "timed-out",
+            GapKind::Unavailable => "unavailable",
+            GapKind::NotFound => "not-found",
+            GapKind::Unsupported => "unsupported",
+            GapKind::Missing => "missing",
+            GapKind::Other => "other",
+        }
+    }
+}
+
+impl Gap {
+    pub fn new(
+        kind: GapKind,
+        what: impl Into<String>,
+        reason: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Gap {
+        Gap {
+            what: what.into(),
+            reason: reason.into(),
+            action: None,
+            fix: fix.into(),
+            kind,
+        }
+    }
+
+    /// The IAM action of the call that failed.
+    pub fn with_action(mut self, action: impl Into<String>) -> Gap {
+        self.action = Some(action.into());
+        self
+    }
 }
 
 /// The parts of a task definition the rules read.

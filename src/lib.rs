@@ -5,9 +5,9 @@
 //! machine JSON) → `notify` (SNS). The Lambda (`src/main.rs`), the command line and the tests
 //! are faces on this library.
 
+pub mod arn;
 pub mod aws;
 pub mod config;
-pub mod crossaccount;
 pub mod diagnose;
 pub mod docs;
 pub mod event;

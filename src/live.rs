@@ -7,7 +7,8 @@
 
 use std::time::Duration;
 
-use crate::aws::Clients;
+use crate::arn;
+use crate::aws::{Caches, Clients};
 use crate::diagnose::diagnose;
 use crate::event::{DeploymentChange, Detail, EcsEvent, Task};
 use crate::gather::{ecs, gather, Ctx, GatherConfig};
@@ -69,7 +70,8 @@ pub async fn incidents_live(
     service: Option<String>,
     options: &LiveOptions,
 ) -> Result<Vec<Incident>, LiveError> {
-    let ctx = Ctx::new(clients, &options.gather, options.budget);
+    let caches = Caches::default();
+    let ctx = Ctx::new(clients, &caches, &options.gather, options.budget);
     match (task, service) {
         (Some(task), None) => {
             let what = format!("task {task}");
@@ -83,7 +85,14 @@ pub async fn incidents_live(
                 });
             };
             Ok(vec![
-                gather(clients, task_event(task), options.budget, &options.gather).await,
+                gather(
+                    clients,
+                    &caches,
+                    task_event(task),
+                    options.budget,
+                    &options.gather,
+                )
+                .await,
             ])
         }
         (None, Some(service)) => {
@@ -100,8 +109,8 @@ pub async fn incidents_live(
                 .filter(|deployment| deployment.rollout_state.as_deref() == Some("FAILED"))
                 .map(|deployment| EcsEvent {
                     id: None,
-                    account: arn_part(described.arn.as_deref(), 4),
-                    region: arn_part(described.arn.as_deref(), 3),
+                    account: owned(described.arn.as_deref().and_then(arn::account_of)),
+                    region: owned(described.arn.as_deref().and_then(arn::region_of)),
                     time: deployment.updated_at,
                     resources: described.arn.clone().into_iter().collect(),
                     detail: Detail::Deployment(DeploymentChange {
@@ -116,7 +125,8 @@ pub async fn incidents_live(
             events.extend(stopped.into_iter().take(options.max_tasks).map(task_event));
             let mut incidents = Vec::new();
             for event in events {
-                incidents.push(gather(clients, event, options.budget, &options.gather).await);
+                incidents
+                    .push(gather(clients, &caches, event, options.budget, &options.gather).await);
             }
             Ok(incidents)
         }
@@ -127,21 +137,17 @@ pub async fn incidents_live(
 
 /// A task as its "ECS Task State Change" event would carry it.
 fn task_event(task: Task) -> EcsEvent {
-    let arn = task.task_arn.clone();
+    let task_arn = task.task_arn.clone();
     EcsEvent {
         id: None,
-        account: arn_part(arn.as_deref(), 4),
-        region: arn_part(arn.as_deref(), 3),
+        account: owned(task_arn.as_deref().and_then(arn::account_of)),
+        region: owned(task_arn.as_deref().and_then(arn::region_of)),
         time: task.stopped_at.or(task.started_at).or(task.created_at),
-        resources: arn.into_iter().collect(),
+        resources: task_arn.into_iter().collect(),
         detail: Detail::Task(Box::new(task)),
     }
 }
 
-/// The `index`th `:`-separated part of an ARN (3: region, 4: account).
-fn arn_part(arn: Option<&str>, index: usize) -> Option<String> {
-    arn?.split(':')
-        .nth(index)
-        .filter(|part| !part.is_empty())
-        .map(str::to_string)
+fn owned(text: Option<&str>) -> Option<String> {
+    text.map(str::to_string)
 }

@@ -14,7 +14,7 @@ use aws_sdk_sns::types::MessageAttributeValue;
 use serde_json::json;
 
 use crate::gather::gaps;
-use crate::incident::Gap;
+use crate::incident::{Gap, GapKind};
 use crate::render::{render, Rendered};
 use crate::report::Report;
 
@@ -136,13 +136,12 @@ pub fn prepare(report: &Report, rendered: Rendered) -> Result<Message, NotifyErr
         };
         cut.push(what);
         let mut noted = report.clone();
-        noted.gaps.push(Gap {
-            what: "part of this report".into(),
-            reason: format!("cut to fit SNS's 256 KiB message limit: {}", cut.join("; ")),
-            action: None,
-            fix: "run `ecs-doctor diagnose` for the whole report, or read the logs in CloudWatch"
-                .into(),
-        });
+        noted.gaps.push(Gap::new(
+            GapKind::Other,
+            "part of this report",
+            format!("cut to fit SNS's 256 KiB message limit: {}", cut.join("; ")),
+            "run `ecs-doctor diagnose` for the whole report, or read the logs in CloudWatch",
+        ));
         let candidate = message(&render(&noted), cut.clone());
         last_size = candidate.size();
         if last_size <= limit {

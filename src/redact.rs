@@ -44,6 +44,20 @@ pub fn scrub(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// Scrubs `text`, then cuts it to at most `max_bytes` (on a character boundary, ending with
+/// "…"): cutting first would leave the head of a cut secret for the scrubber to miss.
+pub fn scrub_and_cut(text: &str, max_bytes: usize) -> String {
+    let clean = scrub(text);
+    if clean.len() <= max_bytes {
+        return clean.into_owned();
+    }
+    let mut end = max_bytes.saturating_sub('…'.len_utf8());
+    while !clean.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &clean[..end])
+}
+
 /// How a detector turns a match into its replacement.
 #[derive(Clone, Copy)]
 enum Redact {

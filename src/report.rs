@@ -266,6 +266,29 @@ pub struct RootCause {
     pub summary: String,
 }
 
+/// Which incident a message is about: the chat thread, the history and machine readers key on
+/// it. The engine fills it from the event; flood control replaces it with the incident the
+/// event was folded into (a rollback joins the incident of the deployment it rolls back).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IncidentRef {
+    /// Stable for the incident's life: `ACCOUNT/REGION/CLUSTER/service:NAME/DEPLOYMENT@OPENED_MS`
+    /// (without `@…` before flood control has seen it).
+    pub id: String,
+    /// The Amazon Q Developer thread (`metadata.threadId`).
+    pub thread: String,
+    /// What this message is: opened, updated, follow-up, resolved, or storm.
+    pub message: String,
+    /// Occurrences so far (this one included).
+    pub occurrences: u64,
+    /// When the incident opened (event time, RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub opened_at: Option<String>,
+    /// For a storm: the services of the cluster failing the same way.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<String>,
+}
+
 /// The diagnosis. Field names are stable: machine subscribers read them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -292,6 +315,9 @@ pub struct Report {
     pub links: Vec<Link>,
     /// What could not be seen, and why: a report never hides what it could not read.
     pub gaps: Vec<Gap>,
+    /// The incident this message is about.
+    #[serde(default)]
+    pub incident: IncidentRef,
 }
 
 pub const SCHEMA_VERSION: u32 = 1;

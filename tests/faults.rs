@@ -29,10 +29,7 @@ async fn app(aws: &CannedAws, options: AwsOptions) -> App {
         (name == "TOPIC_ARN").then(|| "arn:aws:sns:us-east-1:123456789012:ecs-doctor".to_string())
     })
     .unwrap();
-    App {
-        config,
-        clients: aws.clients(options).await,
-    }
+    App::with_clients(config, aws.clients(options).await)
 }
 
 /// The report the canned SNS received.
@@ -167,14 +164,13 @@ async fn a_retry_after_a_failed_publish_publishes() {
     handle_value(&app, crash_event(), None)
         .await
         .expect_err("fails");
-    // Same container (its memory lives in the clients), same event, SNS back: the claim and
-    // the incident were given back, so the retry publishes.
+    // Same container (its memory holds the pending alert), same event, SNS back: the retry
+    // publishes the alert its first attempt decided.
     let healthy = CannedAws::start(&[]);
-    let mut clients = app.clients.clone();
-    clients.sns = healthy.clients(quick_sdk()).await.sns;
+    let sns = healthy.clients(quick_sdk()).await.sns().clone();
     let retry = App {
-        config: app.config.clone(),
-        clients,
+        clients: app.clients.clone().with_sns(sns),
+        ..app
     };
     let outcome = handle_value(&retry, crash_event(), None).await.unwrap();
     assert_eq!(outcome.outcome, OutcomeKind::Published, "{outcome:?}");
@@ -235,10 +231,11 @@ async fn the_sdk_retries_in_standard_mode_with_bounded_attempts_and_timeouts() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_flood_control_table_publishes_anyway() {
-    // Every DynamoDB call fails: better an alert twice than none.
+    // Every DynamoDB call fails: the invocation decides on this container's memory instead,
+    // says so, and publishes.
     let aws = CannedAws::start(&[
-        ("PutItem", Fault::AccessDenied),
-        ("UpdateItem", Fault::ServerError),
+        ("GetItem", Fault::AccessDenied),
+        ("PutItem", Fault::ServerError),
     ]);
     let mut app = app(&aws, quick_sdk()).await;
     app.config.dedupe.table = Some("ecs-doctor-incidents".into());
@@ -248,8 +245,14 @@ async fn an_unreachable_flood_control_table_publishes_anyway() {
     assert_eq!(outcome.outcome, OutcomeKind::Published, "{outcome:?}");
     let note = outcome.note.unwrap_or_default();
     assert!(
-        note.contains("the flood-control table could not be used (PutItem)"),
+        note.contains("flood control used this container's memory")
+            && note.contains("the flood-control table could not be used (GetItem)")
+            && note.contains("grant dynamodb:GetItem"),
         "{note}"
     );
+    assert_eq!(aws.published().len(), 1);
+    // The same container still recognises the redelivery from its memory.
+    let again = handle_value(&app, crash_event(), None).await.unwrap();
+    assert_eq!(again.outcome, OutcomeKind::Duplicate, "{again:?}");
     assert_eq!(aws.published().len(), 1);
 }

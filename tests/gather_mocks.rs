@@ -95,7 +95,7 @@ fn app(ecs: &[Rule], logs: &[Rule], sns: &[Rule]) -> App {
         (name == "TOPIC_ARN").then(|| "arn:aws:sns:eu-west-1:111122223333:ecs-doctor".to_string())
     })
     .unwrap();
-    App { config, clients }
+    App::with_clients(config, clients)
 }
 
 fn published() -> Rule {
@@ -258,11 +258,18 @@ async fn an_exhausted_budget_still_publishes() {
 }
 
 #[tokio::test]
-async fn garbage_is_skipped_not_retried() {
+async fn an_unreadable_event_fails_the_invocation_so_the_failure_queue_keeps_it() {
     let app = app(&[], &[], &[]);
-    let outcome = handle_value(&app, json!({"hello": "world"}), None)
+    let error = handle_value(&app, json!({"hello": "world"}), None)
         .await
-        .expect("skipping is not an error");
-    assert_eq!(outcome.outcome, OutcomeKind::Skipped);
-    assert!(outcome.note.unwrap().contains("not an EventBridge event"));
+        .expect_err("an unreadable event is not silently dropped");
+    let diagnostic = lambda_runtime::Diagnostic::from(error);
+    assert_eq!(diagnostic.error_type, "EcsDoctor.UnreadableEvent");
+    assert!(
+        diagnostic
+            .error_message
+            .contains("not an EventBridge event"),
+        "{}",
+        diagnostic.error_message
+    );
 }

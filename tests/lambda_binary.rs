@@ -58,16 +58,29 @@ async fn the_lambda_binary_answers_each_event_and_logs_one_summary_line() {
     let outcomes: Vec<&str> = run
         .invocations
         .iter()
-        .map(|invocation| {
-            invocation
-                .result
-                .as_ref()
-                .unwrap_or_else(|e| panic!("{e}\n{}", run.output))["outcome"]
-                .as_str()
-                .unwrap()
+        .map(|invocation| match &invocation.result {
+            Ok(response) => response["outcome"].as_str().unwrap(),
+            Err(error) => error["errorType"].as_str().unwrap(),
         })
         .collect();
-    assert_eq!(outcomes, ["published", "benign", "skipped", "published"]);
+    // The unreadable event fails its invocation: Lambda retries it, then the failure queue
+    // keeps it, and its alarm tells an operator.
+    assert_eq!(
+        outcomes,
+        [
+            "published",
+            "benign",
+            "EcsDoctor.UnreadableEvent",
+            "published"
+        ],
+        "{}",
+        run.output
+    );
+    assert!(
+        run.output.contains("\"unreadable_event\""),
+        "the unreadable event is logged, scrubbed:\n{}",
+        run.output
+    );
 
     let summaries: Vec<Value> = run
         .output

@@ -12,10 +12,7 @@ use support::Moto;
 async fn app(moto: &Moto, topic_arn: &str) -> App {
     let config =
         Config::from_lookup(|name| (name == "TOPIC_ARN").then(|| topic_arn.to_string())).unwrap();
-    App {
-        config,
-        clients: moto.clients().await,
-    }
+    App::with_clients(config, moto.clients().await)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

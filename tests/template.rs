@@ -1,12 +1,12 @@
 //! The deployment templates against the code: the function's role grants every AWS action the
-//! code calls (ecs_doctor::aws::AWS_ACTIONS) and nothing beyond them but what the platform needs;
+//! code calls (ecs_doctor::aws::aws_actions()) and nothing beyond them but what the platform needs;
 //! the member role grants the read actions only; the settings the template passes are the ones
 //! the code reads; and nothing is lost (retries, on-failure destination, alarms).
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use ecs_doctor::aws::AWS_ACTIONS;
+use ecs_doctor::aws::{aws_actions, member_read_actions};
 use serde_norway::{Mapping, Value};
 
 /// Actions the function's role needs that the code does not call itself, each with its reason.
@@ -29,9 +29,8 @@ const PLATFORM_ACTIONS: &[(&str, &str)] = &[
 
 /// Actions the member account's read role grants: what the code reads in an account.
 fn read_actions() -> BTreeSet<String> {
-    AWS_ACTIONS
+    member_read_actions()
         .iter()
-        .filter(|action| action.starts_with("ecs:") || action.starts_with("logs:"))
         .map(|action| action.to_string())
         .collect()
 }
@@ -190,7 +189,7 @@ fn the_function_role_grants_exactly_the_actions_the_code_calls() {
         .iter()
         .map(|(action, _)| action.to_string())
         .collect();
-    let called: BTreeSet<String> = AWS_ACTIONS.iter().map(|a| a.to_string()).collect();
+    let called: BTreeSet<String> = aws_actions().iter().map(|a| a.to_string()).collect();
     let missing: Vec<_> = called.difference(&granted).collect();
     assert!(
         missing.is_empty(),
@@ -280,7 +279,7 @@ fn every_setting_the_template_passes_is_read_by_the_code() {
     )
     .as_mapping()
     .unwrap();
-    let source: String = ["src/config.rs", "src/crossaccount.rs"]
+    let source: String = ["src/config.rs", "src/aws/accounts.rs"]
         .iter()
         .map(|file| {
             std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(file)).unwrap()

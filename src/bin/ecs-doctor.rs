@@ -196,7 +196,7 @@ async fn diagnose_live(
         let rendered = render(&report);
         if let Some(topic) = &publish {
             let published =
-                ecs_doctor::notify::publish(&clients.sns, topic, &report, rendered.clone())
+                ecs_doctor::notify::publish(clients.sns(), topic, &report, rendered.clone())
                     .await
                     .with_context(|| format!("could not publish to {topic}"))?;
             eprintln!(

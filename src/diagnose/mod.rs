@@ -19,8 +19,8 @@ use std::collections::BTreeMap;
 use crate::event::{last_segment, DeploymentChange, Detail, EcsEvent, ServiceAction, Task};
 use crate::incident::{Incident, Service};
 use crate::report::{
-    Category, EventInfo, Evidence, Occurrences, Report, Resources, RootCause, Severity, Step,
-    SCHEMA_VERSION,
+    Category, EventInfo, Evidence, IncidentRef, Occurrences, Report, Resources, RootCause,
+    Severity, Step, SCHEMA_VERSION,
 };
 pub use rules::{Fact, Rule, Trigger, RULES};
 pub use task::{classify_task, failed_container, TaskVerdict};
@@ -381,6 +381,27 @@ fn assemble(incident: &Incident, rule: &'static Rule, vars: &Vars) -> Report {
         occurrences: None,
         links: Vec::new(),
         gaps: incident.gaps.clone(),
+        incident: incident_ref(incident),
+    }
+}
+
+/// The incident the event alone points at (flood control may fold it into another one).
+fn incident_ref(incident: &Incident) -> IncidentRef {
+    let Some(placement) = incident
+        .event
+        .as_ref()
+        .and_then(crate::incidents::placement)
+    else {
+        return IncidentRef::default();
+    };
+    let deployment = placement.deployment.as_deref().unwrap_or("service");
+    IncidentRef {
+        id: format!("{}/{deployment}", placement.scope.key()),
+        thread: crate::incidents::thread_id(&placement.scope, deployment),
+        message: "opened".to_string(),
+        occurrences: 1,
+        opened_at: None,
+        services: Vec::new(),
     }
 }
 

@@ -4,14 +4,14 @@ use aws_sdk_ecs::types::DesiredStatus;
 
 use super::{convert, gaps, Ctx};
 use crate::event::{last_segment, Task};
-use crate::incident::{Gap, Service, TaskDefinition};
+use crate::incident::{Gap, GapKind, Service, TaskDefinition};
 
 /// DescribeTasks takes at most 100 tasks per call; ListTasks returns at most 100 per page.
 const PAGE: usize = 100;
 
 /// The task definition by ARN, from the cache when this execution environment has read it.
 pub async fn task_definition(ctx: &Ctx<'_>, arn: &str) -> Result<TaskDefinition, Gap> {
-    if let Some(cached) = ctx.clients.task_definitions.get(arn) {
+    if let Some(cached) = ctx.caches.task_definitions.get(arn) {
         ctx.cache_hit();
         return Ok(cached);
     }
@@ -19,20 +19,22 @@ pub async fn task_definition(ctx: &Ctx<'_>, arn: &str) -> Result<TaskDefinition,
     ctx.count_call();
     let output = ctx
         .clients
-        .ecs
+        .ecs()
         .describe_task_definition()
         .task_definition(arn)
         .send()
         .await
         .map_err(|error| gaps::from_sdk_error(&what, "ecs:DescribeTaskDefinition", &error))?;
-    let definition = output.task_definition().ok_or_else(|| Gap {
-        what: what.clone(),
-        reason: "DescribeTaskDefinition returned no task definition".into(),
-        action: None,
-        fix: "check that the task definition revision still exists".into(),
+    let definition = output.task_definition().ok_or_else(|| {
+        Gap::new(
+            GapKind::NotFound,
+            what.clone(),
+            "DescribeTaskDefinition returned no task definition",
+            "check that the task definition revision still exists",
+        )
     })?;
     let converted = convert::task_definition(definition);
-    ctx.clients.task_definitions.insert(arn, converted.clone());
+    ctx.caches.task_definitions.insert(arn, converted.clone());
     Ok(converted)
 }
 
@@ -42,7 +44,7 @@ pub async fn service(ctx: &Ctx<'_>, cluster: &str, name: &str) -> Result<Service
     ctx.count_call();
     let output = ctx
         .clients
-        .ecs
+        .ecs()
         .describe_services()
         .cluster(cluster)
         .services(name)
@@ -66,15 +68,15 @@ pub async fn service(ctx: &Ctx<'_>, cluster: &str, name: &str) -> Result<Service
             )
         })
         .unwrap_or_else(|| "DescribeServices returned no service".into());
-    Err(Gap {
+    Err(Gap::new(
+        GapKind::NotFound,
         what,
         reason,
-        action: None,
-        fix: format!(
+        format!(
             "check that service {name} still exists in cluster {}",
             last_segment(cluster)
         ),
-    })
+    ))
 }
 
 /// The service's stopped tasks that ECS still remembers (about an hour), newest first.
@@ -87,7 +89,7 @@ pub async fn stopped_tasks(
     ctx.count_call();
     let listed = ctx
         .clients
-        .ecs
+        .ecs()
         .list_tasks()
         .cluster(cluster)
         .service_name(service)
@@ -97,7 +99,7 @@ pub async fn stopped_tasks(
         .await
         .map_err(|error| gaps::from_sdk_error(what, "ecs:ListTasks", &error))?;
     // Stopped tasks never change: describe only those this environment has not seen.
-    let cache = &ctx.clients.stopped_tasks;
+    let cache = &ctx.caches.stopped_tasks;
     let (mut tasks, unseen): (Vec<Task>, Vec<String>) = listed.task_arns().iter().take(PAGE).fold(
         (Vec::new(), Vec::new()),
         |(mut seen, mut unseen), arn| {
@@ -119,7 +121,7 @@ pub async fn stopped_tasks(
 /// Keeps a task that has stopped for good: the next crash-loop event need not describe it.
 pub fn remember_if_stopped(ctx: &Ctx<'_>, task: &Task) {
     if let (Some(arn), Some("STOPPED")) = (&task.task_arn, task.last_status.as_deref()) {
-        ctx.clients.stopped_tasks.insert(arn, task.clone());
+        ctx.caches.stopped_tasks.insert(arn, task.clone());
     }
 }
 
@@ -136,7 +138,7 @@ pub async fn describe_tasks(
     ctx.count_call();
     let described = ctx
         .clients
-        .ecs
+        .ecs()
         .describe_tasks()
         .cluster(cluster)
         .set_tasks(Some(arns))

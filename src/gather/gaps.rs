@@ -6,7 +6,7 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use crate::incident::Gap;
+use crate::incident::{Gap, GapKind};
 
 /// Turns a failed SDK call into a gap. `what` names the fact ("the service's deployments and
 /// events"), `action` the IAM action of the call ("ecs:DescribeServices").
@@ -23,11 +23,8 @@ where
         (true, false) => message.to_string(),
         (true, true) => error_chain(error),
     };
-    let gap = |reason: String, action: Option<&str>, fix: String| Gap {
-        what: what.to_string(),
-        reason,
-        action: action.map(str::to_string),
-        fix,
+    let gap = |kind: GapKind, reason: String, fix: String| {
+        Gap::new(kind, what, reason, fix).with_action(action)
     };
     let lower = code.to_ascii_lowercase();
     if lower.contains("accessdenied")
@@ -37,8 +34,8 @@ where
         || status == Some(403)
     {
         return gap(
+            GapKind::AccessDenied,
             detail,
-            Some(action),
             format!("grant {action} to the ecs-doctor function's role"),
         );
     }
@@ -48,45 +45,45 @@ where
         || status == Some(429)
     {
         return gap(
+            GapKind::Throttled,
             format!("throttled by AWS ({detail})"),
-            Some(action),
             format!("{action} was throttled after retries; raise the API rate quota or reduce how many events reach ecs-doctor at once (reserved concurrency)"),
         );
     }
     if let Some(status) = status.filter(|status| *status >= 500) {
         return gap(
+            GapKind::Unavailable,
             format!("AWS returned HTTP {status} ({detail})"),
-            Some(action),
             "a transient AWS error that outlasted the retries; the next event will try again"
                 .into(),
         );
     }
     if lower.contains("resourcenotfound") || lower.contains("notfound") {
         return gap(
+            GapKind::NotFound,
             detail,
-            Some(action),
             "the resource does not exist (any more) or lives in another region or account".into(),
         );
     }
     match error {
         SdkError::TimeoutError(_) => gap(
+            GapKind::Unavailable,
             "the AWS call timed out (every attempt or the whole call, retries included)".into(),
-            Some(action),
             "AWS did not answer in time; check the function's network path to the AWS endpoints (VPC endpoints or NAT)".into(),
         ),
         SdkError::DispatchFailure(failure) if failure.is_timeout() => gap(
+            GapKind::Unavailable,
             format!("connecting timed out: {}", error_chain(error)),
-            Some(action),
             "the function could not reach the AWS endpoint; check its VPC routes, NAT or VPC endpoints".into(),
         ),
         SdkError::DispatchFailure(_) => gap(
+            GapKind::Unavailable,
             format!("could not send the request: {}", error_chain(error)),
-            Some(action),
             "the function could not reach the AWS endpoint; check its VPC routes, NAT or VPC endpoints, and its credentials".into(),
         ),
         _ => gap(
+            GapKind::Other,
             detail,
-            Some(action),
             format!("the call to {action} failed; see the reason"),
         ),
     }
@@ -94,12 +91,12 @@ where
 
 /// A fact that was not read because the gather budget ran out.
 pub fn timed_out(what: &str, budget: Duration) -> Gap {
-    Gap {
-        what: what.to_string(),
-        reason: format!("timed out: the {} ms gather budget ran out", budget.as_millis()),
-        action: None,
-        fix: "raise the function's timeout (or GATHER_BUDGET_MS); ecs-doctor keeps 1.5 s of it to publish".into(),
-    }
+    Gap::new(
+        GapKind::TimedOut,
+        what,
+        format!("timed out: the {} ms gather budget ran out", budget.as_millis()),
+        "raise the function's timeout (or GATHER_BUDGET_MS); ecs-doctor keeps 1.5 s of it to publish",
+    )
 }
 
 /// The error and its sources on one line: SDK errors hide the useful part in the chain.

@@ -2,7 +2,7 @@
 
 use super::{gaps, Ctx};
 use crate::event::{Container, Task};
-use crate::incident::{Gap, LogTail, TaskDefinition};
+use crate::incident::{Gap, GapKind, LogTail, TaskDefinition};
 
 /// A log line longer than this is cut: one runaway line must not fill the alert.
 const MAX_LINE_CHARS: usize = 2000;
@@ -30,52 +30,50 @@ pub fn locate(
         return Ok(None);
     }
     let Some(definition) = td.container(&container.name) else {
-        return Err(Gap {
+        return Err(Gap::new(
+            GapKind::Missing,
             what,
-            reason: format!(
+            format!(
                 "the task definition {}:{} has no container {}",
                 td.family, td.revision, container.name
             ),
-            action: None,
-            fix: "check that the task ran this task definition revision".into(),
-        });
+            "check that the task ran this task definition revision",
+        ));
     };
     let Some(log) = &definition.log else {
-        return Err(Gap {
+        return Err(Gap::new(
+            GapKind::Missing,
             what,
-            reason:
-                "the container has no logConfiguration: its output went nowhere ecs-doctor can read"
-                    .into(),
-            action: None,
-            fix: "add an awslogs logConfiguration to the container definition".into(),
-        });
+            "the container has no logConfiguration: its output went nowhere ecs-doctor can read",
+            "add an awslogs logConfiguration to the container definition",
+        ));
     };
     if log.driver != "awslogs" {
-        return Err(Gap {
+        return Err(Gap::new(
+            GapKind::Unsupported,
             what,
-            reason: format!("log driver {}: not readable by ecs-doctor", log.driver),
-            action: None,
-            fix: format!("read the container's output where the {} driver sends it; ecs-doctor reads awslogs only", log.driver),
-        });
+            format!("log driver {}: not readable by ecs-doctor", log.driver),
+            format!("read the container's output where the {} driver sends it; ecs-doctor reads awslogs only", log.driver),
+        ));
     }
     let Some(group) = log.options.get("awslogs-group") else {
-        return Err(Gap {
+        return Err(Gap::new(
+            GapKind::Missing,
             what,
-            reason: "the awslogs options name no awslogs-group".into(),
-            action: None,
-            fix: "set awslogs-group in the container's logConfiguration".into(),
-        });
+            "the awslogs options name no awslogs-group",
+            "set awslogs-group in the container's logConfiguration",
+        ));
     };
     let stream = match (log.options.get("awslogs-stream-prefix"), task.id(), &container.runtime_id) {
         (Some(prefix), Some(task_id), _) => format!("{prefix}/{}/{task_id}", container.name),
         (None, _, Some(runtime_id)) => runtime_id.clone(),
         _ => {
-            return Err(Gap {
+            return Err(Gap::new(
+                GapKind::Missing,
                 what,
-                reason: "awslogs without awslogs-stream-prefix, and the task carries no container runtime id to name the stream".into(),
-                action: None,
-                fix: "set awslogs-stream-prefix in the container's logConfiguration (Fargate requires it)".into(),
-            })
+                "awslogs without awslogs-stream-prefix, and the task carries no container runtime id to name the stream",
+                "set awslogs-stream-prefix in the container's logConfiguration (Fargate requires it)",
+            ))
         }
     };
     Ok(Some(StreamLocation {

@@ -20,10 +20,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::time::Instant;
 
-use crate::aws::Clients;
+use crate::aws::{Caches, Clients};
 use crate::diagnose::failed_container;
 use crate::event::{Detail, EcsEvent, Task};
-use crate::incident::{Gap, Incident, Service, Siblings, TaskDefinition};
+use crate::incident::{Gap, GapKind, Incident, Service, Siblings, TaskDefinition};
 
 /// What to read. Defaults match the Lambda's environment defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,9 +53,11 @@ pub struct GatherStats {
     pub timed_out: usize,
 }
 
-/// One gathering: the clients, the limits, the deadline and the counters.
+/// One gathering: the clients, the warm container's caches, the limits, the deadline and the
+/// counters.
 pub struct Ctx<'a> {
     pub(crate) clients: &'a Clients,
+    pub(crate) caches: &'a Caches,
     pub(crate) config: &'a GatherConfig,
     budget: Duration,
     deadline: Instant,
@@ -65,9 +67,15 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    pub(crate) fn new(clients: &'a Clients, config: &'a GatherConfig, budget: Duration) -> Ctx<'a> {
+    pub(crate) fn new(
+        clients: &'a Clients,
+        caches: &'a Caches,
+        config: &'a GatherConfig,
+        budget: Duration,
+    ) -> Ctx<'a> {
         Ctx {
             clients,
+            caches,
             config,
             budget,
             deadline: Instant::now() + budget,
@@ -112,21 +120,25 @@ impl<'a> Ctx<'a> {
 /// Gathers every fact about the event within `budget`.
 pub async fn gather(
     clients: &Clients,
+    caches: &Caches,
     event: EcsEvent,
     budget: Duration,
     config: &GatherConfig,
 ) -> Incident {
-    gather_with_stats(clients, event, budget, config).await.0
+    gather_with_stats(clients, caches, event, budget, config)
+        .await
+        .0
 }
 
 /// [`gather`], and what it cost.
 pub async fn gather_with_stats(
     clients: &Clients,
+    caches: &Caches,
     event: EcsEvent,
     budget: Duration,
     config: &GatherConfig,
 ) -> (Incident, GatherStats) {
-    let ctx = Ctx::new(clients, config, budget);
+    let ctx = Ctx::new(clients, caches, config, budget);
     let mut incident = Incident::from_event(event.clone());
     match &event.detail {
         Detail::Task(task) => gather_task(&ctx, &mut incident, task, event.time).await,
@@ -211,12 +223,12 @@ async fn definition_and_logs(
     Result<Option<crate::incident::LogTail>, Gap>,
 ) {
     let Some(arn) = task.task_definition_arn.as_deref() else {
-        let gap = Gap {
-            what: "the task definition".into(),
-            reason: "the task carries no taskDefinitionArn".into(),
-            action: None,
-            fix: "pass the whole ECS Task State Change event".into(),
-        };
+        let gap = Gap::new(
+            GapKind::Missing,
+            "the task definition",
+            "the task carries no taskDefinitionArn",
+            "pass the whole ECS Task State Change event",
+        );
         return (
             Err(gap.clone()),
             Err(Gap {
@@ -225,20 +237,20 @@ async fn definition_and_logs(
             }),
         );
     };
-    let what = format!("the task definition {}", crate::event::last_segment(arn));
+    let what = format!("the task definition {}", crate::arn::last_segment(arn));
     let definition = ctx.bounded(&what, ecs::task_definition(ctx, arn)).await;
     let logs = match &definition {
         Ok(td) => read_logs(ctx, task, td).await,
-        Err(gap) if gap.reason.starts_with("timed out") => Ok(None),
-        Err(gap) => Err(Gap {
-            what: "the failed container's log lines".into(),
-            reason: format!(
+        Err(gap) if gap.kind == GapKind::TimedOut => Ok(None),
+        Err(gap) => Err(Gap::new(
+            GapKind::Missing,
+            "the failed container's log lines",
+            format!(
                 "its log configuration is in the task definition, which could not be read ({})",
                 gap.reason
             ),
-            action: None,
-            fix: gap.fix.clone(),
-        }),
+            gap.fix.clone(),
+        )),
     };
     (definition, logs)
 }
@@ -289,12 +301,12 @@ async fn gather_service_event(
     failing: Failing,
 ) {
     let Some(service_ref) = event.service_ref() else {
-        incident.gaps.push(Gap {
-            what: "the service".into(),
-            reason: "the event's resources name no ECS service ARN".into(),
-            action: None,
-            fix: "pass the whole EventBridge event, resources included".into(),
-        });
+        incident.gaps.push(Gap::new(
+            GapKind::Missing,
+            "the service",
+            "the event's resources name no ECS service ARN",
+            "pass the whole EventBridge event, resources included",
+        ));
         return;
     };
     let (cluster, name) = (service_ref.cluster.as_str(), service_ref.service.as_str());
@@ -339,12 +351,12 @@ async fn gather_service_event(
                     .filter(|task| task.started_by.as_deref() == Some(id.as_str()))
                     .collect();
                 if incident.deployment_tasks.is_empty() {
-                    gaps.push(Gap {
-                        what: tasks_what.clone(),
-                        reason: format!("no stopped task started by {id} is still listed (ECS forgets stopped tasks after about an hour)"),
-                        action: None,
-                        fix: format!("look at the service's events: aws ecs describe-services --cluster {cluster} --services {name}"),
-                    });
+                    gaps.push(Gap::new(
+                        GapKind::NotFound,
+                        tasks_what.clone(),
+                        format!("no stopped task started by {id} is still listed (ECS forgets stopped tasks after about an hour)"),
+                        format!("look at the service's events: aws ecs describe-services --cluster {cluster} --services {name}"),
+                    ));
                 }
             }
             None => {
@@ -367,19 +379,19 @@ async fn gather_service_event(
                     _ => Vec::new(),
                 };
                 if inferred.is_empty() {
-                    gaps.push(Gap {
-                        what: tasks_what.clone(),
-                        reason: "could not tell which deployment failed (the service's deployments were not readable or none is FAILED)".into(),
-                        action: None,
-                        fix: format!("aws ecs describe-services --cluster {cluster} --services {name}"),
-                    });
+                    gaps.push(Gap::new(
+                        GapKind::Missing,
+                        tasks_what.clone(),
+                        "could not tell which deployment failed (the service's deployments were not readable or none is FAILED)",
+                        format!("aws ecs describe-services --cluster {cluster} --services {name}"),
+                    ));
                 } else {
-                    gaps.push(Gap {
-                        what: "which deployment failed".into(),
-                        reason: "no deployment of the service is marked FAILED any more".into(),
-                        action: None,
-                        fix: "the stopped tasks started by neither the rollback nor its target were taken as the failed deployment's".into(),
-                    });
+                    gaps.push(Gap::new(
+                        GapKind::Missing,
+                        "which deployment failed",
+                        "no deployment of the service is marked FAILED any more",
+                        "the stopped tasks started by neither the rollback nor its target were taken as the failed deployment's",
+                    ));
                     incident.deployment_tasks = inferred;
                 }
             }

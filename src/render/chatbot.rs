@@ -12,8 +12,7 @@
 use serde_json::{json, Map, Value};
 
 use super::{
-    char_count, clean_line, occurrences_line, one_line, task_definition_name, task_family, task_id,
-    truncate,
+    char_count, clean_line, occurrences_line, one_line, task_definition_name, task_id, truncate,
 };
 use crate::report::{Report, Severity};
 
@@ -262,54 +261,16 @@ fn keywords(report: &Report) -> Vec<String> {
     keywords
 }
 
-/// One thread per service and deployment, so a crash loop stays in one thread:
-/// `ecs-doctor/<account>/<region>/<cluster>/<service>/<deployment id or task definition>`;
-/// a task outside a service threads by its task family:
-/// `ecs-doctor/<account>/<region>/<cluster>/task-family/<family>`.
+/// One thread per incident (a service's deployment, or a task family's revision), so a crash
+/// loop, its rollback and its recovery stay in one thread: the id flood control gave the
+/// incident (`crate::incidents::thread_id`), or a fixed one for a report about nothing.
 pub fn thread_id(report: &Report) -> String {
-    let resources = &report.resources;
-    let part = |value: Option<&str>| {
-        let value: String = value
-            .map(one_line)
-            .unwrap_or_default()
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':') {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .take(128)
-            .collect();
-        if value.is_empty() {
-            "-".to_owned()
-        } else {
-            value
-        }
-    };
-    let task_definition = resources.task_definition.as_deref();
-    let (group, instance) = match resources.service.as_deref() {
-        Some(service) if !service.trim().is_empty() => (
-            part(Some(service)),
-            part(
-                resources
-                    .deployment_id
-                    .as_deref()
-                    .or(task_definition.map(task_definition_name)),
-            ),
-        ),
-        _ => (
-            "task-family".to_owned(),
-            part(task_definition.map(task_family)),
-        ),
-    };
-    format!(
-        "ecs-doctor/{}/{}/{}/{group}/{instance}",
-        part(resources.account.as_deref()),
-        part(resources.region.as_deref()),
-        part(resources.cluster.as_deref()),
-    )
+    let thread = one_line(&report.incident.thread);
+    if thread.is_empty() {
+        "ecs-doctor".to_string()
+    } else {
+        thread.chars().take(256).collect()
+    }
 }
 
 fn related_resources(report: &Report) -> Vec<String> {
@@ -490,7 +451,7 @@ mod tests {
         let metadata = &value["metadata"];
         assert_eq!(
             metadata["threadId"],
-            "ecs-doctor/123456789012/eu-west-1/prod/checkout/ecs-svc_1234567890123456789"
+            "ecs-doctor/123456789012/eu-west-1/prod/service:checkout/ecs-svc_1234567890123456789"
         );
         assert_eq!(metadata["summary"], "Out of memory: api in checkout (prod)");
         assert_eq!(metadata["eventType"], "oom");
@@ -592,26 +553,11 @@ mod tests {
     }
 
     #[test]
-    fn a_standalone_task_threads_by_its_family() {
+    fn the_thread_is_the_incidents() {
         let mut report = oom_report();
-        report.resources.service = None;
-        report.resources.deployment_id = None;
-        assert_eq!(
-            thread_id(&report),
-            "ecs-doctor/123456789012/eu-west-1/prod/task-family/checkout-api"
-        );
-    }
-
-    #[test]
-    fn a_service_without_a_deployment_threads_by_task_definition() {
-        let mut report = oom_report();
-        report.resources.deployment_id = None;
-        assert_eq!(
-            thread_id(&report),
-            "ecs-doctor/123456789012/eu-west-1/prod/checkout/checkout-api:42"
-        );
-        report.resources = Default::default();
-        assert_eq!(thread_id(&report), "ecs-doctor/-/-/-/task-family/-");
+        assert_eq!(thread_id(&report), report.incident.thread);
+        report.incident.thread.clear();
+        assert_eq!(thread_id(&report), "ecs-doctor");
     }
 
     #[test]

@@ -55,6 +55,7 @@ pub fn scrubbed(report: &Report) -> Report {
         occurrences,
         links,
         gaps,
+        incident,
     } = &mut report;
     for text in [rule, title, summary] {
         scrub_in_place(text);
@@ -105,6 +106,14 @@ pub fn scrubbed(report: &Report) -> Report {
         scrub_in_place(&mut link.label);
         scrub_in_place(&mut link.url);
     }
+    for text in [
+        &mut incident.id,
+        &mut incident.thread,
+        &mut incident.message,
+    ] {
+        scrub_in_place(text);
+    }
+    incident.services.iter_mut().for_each(scrub_in_place);
     for gap in gaps {
         scrub_in_place(&mut gap.what);
         scrub_in_place(&mut gap.reason);
@@ -239,18 +248,7 @@ pub(crate) fn occurrences_line(occurrences: &Occurrences) -> String {
     line
 }
 
-/// "api:42" from "arn:aws:ecs:eu-west-1:123456789012:task-definition/api:42" (or "api:42").
-pub(crate) fn task_definition_name(task_definition: &str) -> &str {
-    task_definition
-        .rsplit_once("task-definition/")
-        .map_or(task_definition, |(_, name)| name)
-}
-
-/// "api" from "api:42" or its ARN.
-pub(crate) fn task_family(task_definition: &str) -> &str {
-    let name = task_definition_name(task_definition);
-    name.split_once(':').map_or(name, |(family, _)| family)
-}
+pub(crate) use crate::arn::task_definition_name;
 
 /// The task id: the resource's own, or the last part of its ARN.
 pub(crate) fn task_id(report: &Report) -> Option<&str> {
@@ -272,7 +270,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::incident::Gap;
     use crate::report::{
-        Category, EventInfo, Evidence, Finding, Link, Resources, Step, SCHEMA_VERSION,
+        Category, EventInfo, Evidence, Finding, IncidentRef, Link, Resources, Step, SCHEMA_VERSION,
     };
 
     /// An out-of-memory report for service `checkout` in cluster `prod`, with every part filled.
@@ -360,7 +358,16 @@ pub(crate) mod tests {
                 reason: "AccessDeniedException: not authorized to perform ecs:DescribeServices".into(),
                 action: Some("ecs:DescribeServices".into()),
                 fix: "Allow ecs:DescribeServices on the cluster's services in the function's role.".into(),
+                kind: crate::incident::GapKind::AccessDenied,
             }],
+            incident: IncidentRef {
+                id: "123456789012/eu-west-1/prod/service:checkout/ecs-svc/1234567890123456789@1714619655000".into(),
+                thread: "ecs-doctor/123456789012/eu-west-1/prod/service:checkout/ecs-svc_1234567890123456789".into(),
+                message: "opened".into(),
+                occurrences: 1,
+                opened_at: Some("2024-05-02T03:14:15+00:00".into()),
+                services: Vec::new(),
+            },
         }
     }
 
@@ -408,13 +415,5 @@ pub(crate) mod tests {
         assert_eq!(truncate("héllo wörld", 5), "héll…");
         assert_eq!(truncate("héllo", 5), "héllo");
         assert_eq!(char_count(&truncate(&"é".repeat(300), 99)), 99);
-    }
-
-    #[test]
-    fn task_definition_names_come_from_arns() {
-        let arn = "arn:aws:ecs:eu-west-1:123456789012:task-definition/checkout-api:42";
-        assert_eq!(task_definition_name(arn), "checkout-api:42");
-        assert_eq!(task_family(arn), "checkout-api");
-        assert_eq!(task_family("batch"), "batch");
     }
 }

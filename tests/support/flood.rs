@@ -90,9 +90,12 @@ pub async fn next_revision(config: &SdkConfig, current_arn: &str) -> String {
         .to_string()
 }
 
-/// Task `task_id` of the service crashed on `task_definition_arn`; event id `event_id`.
+/// Task `task_id` of the service crashed on `task_definition_arn`; event id `event_id`. Each
+/// revision is deployed by its own deployment (`ecs-svc/<revision>…`), as ECS does.
 pub fn crash_of(task_definition_arn: &str, event_id: &str, task_id: &str) -> Value {
     let mut event = crash_event(task_definition_arn);
+    let revision = task_definition_arn.rsplit(':').next().unwrap_or("1");
+    event["detail"]["startedBy"] = format!("ecs-svc/{revision}000000000000000000").into();
     event["id"] = event_id.into();
     event["resources"] = json!([task_arn(task_id)]);
     event["detail"]["taskArn"] = task_arn(task_id).into();

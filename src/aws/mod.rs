@@ -1,0 +1,174 @@
+//! The AWS side of the house: one SDK configuration and one TLS stack ([`sdk_config`]), the
+//! clients of an account ([`Clients`], built lazily), account routing on top of them
+//! ([`Accounts`]: AssumeRole into member accounts), the warm container's caches ([`Caches`]),
+//! and the list of every action the code calls (the IAM templates are checked against it).
+
+pub mod accounts;
+pub mod caches;
+pub mod clients;
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+
+pub use accounts::{Accounts, CrossAccountConfig};
+pub use caches::Caches;
+pub use clients::Clients;
+
+/// What every failure reads in the account it happened in: the task definition, the service,
+/// the log tail, the sibling tasks, and the service's tags (routing).
+pub const READ_ACTIONS: &[&str] = &[
+    "ecs:DescribeTaskDefinition",
+    "ecs:DescribeServices",
+    "ecs:ListTasks",
+    "ecs:DescribeTasks",
+    "ecs:ListTagsForResource",
+    "logs:GetLogEvents",
+];
+
+/// What the investigation's probes read, by probe (PROBES turns them on and off; see
+/// `crate::investigate::Probe`). Each list is read in the failure's account.
+pub const PROBE_ACTIONS: &[(&str, &[&str])] = &[
+    (
+        "image",
+        &[
+            "ecr:DescribeImages",
+            "ecr:BatchGetImage",
+            "ecr:GetRepositoryPolicy",
+        ],
+    ),
+    (
+        "load-balancer",
+        &[
+            "elasticloadbalancing:DescribeTargetGroups",
+            "elasticloadbalancing:DescribeTargetHealth",
+        ],
+    ),
+    ("memory", &["cloudwatch:GetMetricData"]),
+    (
+        "placement",
+        &["ec2:DescribeSubnets", "ecs:DescribeContainerInstances"],
+    ),
+    (
+        "network",
+        &[
+            "ec2:DescribeSubnets",
+            "ec2:DescribeRouteTables",
+            "ec2:DescribeVpcEndpoints",
+            "ec2:DescribeSecurityGroups",
+        ],
+    ),
+    (
+        "secrets",
+        &["secretsmanager:DescribeSecret", "ssm:DescribeParameters"],
+    ),
+    (
+        "deployment",
+        &[
+            "ecs:ListServiceDeployments",
+            "ecs:DescribeServiceDeployments",
+            "cloudwatch:DescribeAlarms",
+        ],
+    ),
+    // What changed since the last good revision reads task definitions (READ_ACTIONS).
+    ("changes", &["ecs:DescribeTaskDefinition"]),
+];
+
+/// What only the function itself does, in its own account: publish, keep the incident state and
+/// history (DEDUPE_TABLE), and assume member accounts' roles.
+pub const OWN_ACTIONS: &[&str] = &[
+    "sns:Publish",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:Query",
+    "sts:AssumeRole",
+];
+
+/// Every AWS action ecs-doctor calls, each once. The function's role must grant exactly these.
+pub fn aws_actions() -> Vec<&'static str> {
+    let mut actions = member_read_actions();
+    for action in OWN_ACTIONS {
+        if !actions.contains(action) {
+            actions.push(action);
+        }
+    }
+    actions
+}
+
+/// What the member accounts' read role must grant: the reads and every probe's reads.
+pub fn member_read_actions() -> Vec<&'static str> {
+    let mut actions: Vec<&'static str> = READ_ACTIONS.to_vec();
+    for (_, probe) in PROBE_ACTIONS {
+        for action in *probe {
+            if !actions.contains(action) {
+                actions.push(action);
+            }
+        }
+    }
+    actions
+}
+
+/// How the SDK talks to AWS. The defaults suit a Lambda with a 30 s timeout.
+#[derive(Debug, Clone)]
+pub struct AwsOptions {
+    /// Overrides the endpoint of every service (a local emulator). `AWS_ENDPOINT_URL` in the
+    /// environment is honoured by aws-config without this.
+    pub endpoint_url: Option<String>,
+    /// Overrides the region; otherwise `AWS_REGION`, then the profile.
+    pub region: Option<String>,
+    /// Attempts per call, the first one included (standard retry mode).
+    pub max_attempts: u32,
+    /// The whole call, retries included.
+    pub operation_timeout: Duration,
+    /// One attempt.
+    pub attempt_timeout: Duration,
+    pub connect_timeout: Duration,
+    /// Static credentials (tests against an emulator); otherwise the default chain.
+    pub credentials: Option<aws_sdk_ecs::config::Credentials>,
+}
+
+impl Default for AwsOptions {
+    fn default() -> Self {
+        AwsOptions {
+            endpoint_url: None,
+            region: None,
+            max_attempts: 3,
+            operation_timeout: Duration::from_secs(8),
+            attempt_timeout: Duration::from_secs(3),
+            connect_timeout: Duration::from_secs(2),
+            credentials: None,
+        }
+    }
+}
+
+/// Loads the SDK configuration: region and credentials from the environment or profile,
+/// rustls with ring as the only TLS stack, standard retries with bounded attempts, timeouts.
+pub async fn sdk_config(options: &AwsOptions) -> SdkConfig {
+    let http_client = aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+        .build_https();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http_client)
+        .retry_config(RetryConfig::standard().with_max_attempts(options.max_attempts.max(1)))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(options.connect_timeout)
+                .operation_attempt_timeout(options.attempt_timeout)
+                .operation_timeout(options.operation_timeout)
+                .build(),
+        );
+    if let Some(endpoint) = &options.endpoint_url {
+        loader = loader.endpoint_url(endpoint);
+    }
+    if let Some(region) = &options.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    if let Some(credentials) = &options.credentials {
+        loader = loader.credentials_provider(credentials.clone());
+    }
+    loader.load().await
+}

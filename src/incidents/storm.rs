@@ -1,0 +1,214 @@
+//! Storms: when several services of one cluster start failing the same way within minutes (a
+//! registry, NAT gateway or secrets outage), one cluster-level alert names them all instead of
+//! one alert per service. Pure, like `decide`: (the cluster's state, an incident about to open)
+//! → alone, the storm starts, or it joins the storm.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::decide::Clock;
+
+/// STORM_SERVICES and STORM_WINDOW_MINUTES.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StormPolicy {
+    /// This many services opening incidents of one category make a storm (0 turns it off).
+    pub services: usize,
+    /// Within this much event time of each other.
+    pub window: Duration,
+}
+
+impl Default for StormPolicy {
+    fn default() -> Self {
+        StormPolicy {
+            services: 3,
+            window: Duration::from_secs(10 * 60),
+        }
+    }
+}
+
+/// The cluster's recent incident openings and its storms.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ClusterState {
+    pub openings: Vec<Opening>,
+    pub storms: Vec<Storm>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Opening {
+    /// The scope's subject (`service:api`).
+    pub subject: String,
+    pub category: String,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Storm {
+    pub category: String,
+    pub started_at: i64,
+    pub last_at: i64,
+    pub subjects: Vec<String>,
+    /// The event whose message announced it: its retry announces it again.
+    pub announced_by: String,
+}
+
+impl Storm {
+    /// The storm's stable id, its chat thread.
+    pub fn id(&self) -> String {
+        format!("storm:{}@{}", self.category, self.started_at)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StormDecision {
+    /// No storm: the service's own alert goes out.
+    Alone,
+    /// This incident makes it a storm: one cluster-level alert names every service in it.
+    Starts(Storm),
+    /// A storm already announced covers it: the service's incident opens without a message.
+    Joins(Storm),
+}
+
+fn ms(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX / 4)
+}
+
+/// Decides whether `subject`'s new incident of `category` (decided by `event_id`) is part of a
+/// storm; returns the decision and the cluster state to store.
+pub fn storm(
+    cluster: &ClusterState,
+    subject: &str,
+    category: &str,
+    event_id: &str,
+    clock: Clock,
+    policy: &StormPolicy,
+) -> (StormDecision, ClusterState) {
+    let mut next = cluster.clone();
+    if policy.services < 2 {
+        return (StormDecision::Alone, next);
+    }
+    let window = ms(policy.window);
+    next.openings
+        .retain(|opening| clock.at_ms - opening.at < window);
+    next.storms
+        .retain(|storm| clock.at_ms - storm.last_at < window);
+    if let Some(storm) = next
+        .storms
+        .iter_mut()
+        .find(|storm| storm.category == category)
+    {
+        if storm.announced_by == event_id {
+            return (StormDecision::Starts(storm.clone()), next);
+        }
+        if !storm.subjects.iter().any(|s| s == subject) {
+            storm.subjects.push(subject.to_string());
+        }
+        storm.last_at = storm.last_at.max(clock.at_ms);
+        let joined = storm.clone();
+        return (StormDecision::Joins(joined), next);
+    }
+    if !next
+        .openings
+        .iter()
+        .any(|opening| opening.subject == subject && opening.category == category)
+    {
+        next.openings.push(Opening {
+            subject: subject.to_string(),
+            category: category.to_string(),
+            at: clock.at_ms,
+        });
+    }
+    let mut subjects: Vec<String> = Vec::new();
+    for opening in next.openings.iter().filter(|o| o.category == category) {
+        if !subjects.contains(&opening.subject) {
+            subjects.push(opening.subject.clone());
+        }
+    }
+    if subjects.len() < policy.services {
+        return (StormDecision::Alone, next);
+    }
+    let started_at = next
+        .openings
+        .iter()
+        .filter(|o| o.category == category)
+        .map(|o| o.at)
+        .min()
+        .unwrap_or(clock.at_ms);
+    let storm = Storm {
+        category: category.to_string(),
+        started_at,
+        last_at: clock.at_ms,
+        subjects,
+        announced_by: event_id.to_string(),
+    };
+    next.storms.push(storm.clone());
+    (StormDecision::Starts(storm), next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINUTE: i64 = 60_000;
+
+    #[test]
+    fn the_third_service_failing_the_same_way_starts_a_storm_and_the_rest_join_it() {
+        let mut cluster = ClusterState::default();
+        let mut decisions = Vec::new();
+        for service in 0..10 {
+            let at = service * 30_000;
+            let (decision, next) = storm(
+                &cluster,
+                &format!("service:s{service}"),
+                "image-pull-network",
+                &format!("e{service}"),
+                Clock::new(Some(at), at),
+                &StormPolicy::default(),
+            );
+            cluster = next;
+            decisions.push(decision);
+        }
+        assert!(matches!(decisions[0], StormDecision::Alone));
+        assert!(matches!(decisions[1], StormDecision::Alone));
+        let StormDecision::Starts(storm) = &decisions[2] else {
+            panic!("{:?}", decisions[2]);
+        };
+        assert_eq!(storm.subjects.len(), 3);
+        assert!(decisions[3..]
+            .iter()
+            .all(|d| matches!(d, StormDecision::Joins(_))));
+        assert_eq!(cluster.storms[0].subjects.len(), 10);
+    }
+
+    #[test]
+    fn other_categories_and_old_openings_do_not_make_a_storm() {
+        let policy = StormPolicy::default();
+        let (_, cluster) = storm(
+            &ClusterState::default(),
+            "service:a",
+            "oom",
+            "e1",
+            Clock::new(Some(0), 0),
+            &policy,
+        );
+        let (_, cluster) = storm(
+            &cluster,
+            "service:b",
+            "app-crash",
+            "e2",
+            Clock::new(Some(MINUTE), MINUTE),
+            &policy,
+        );
+        let late = 30 * MINUTE;
+        let (decision, _) = storm(
+            &cluster,
+            "service:c",
+            "oom",
+            "e3",
+            Clock::new(Some(late), late),
+            &policy,
+        );
+        assert_eq!(decision, StormDecision::Alone);
+    }
+}
