@@ -235,6 +235,24 @@ EVENTS = {
     "circuit-breaker-rollback": deployment_event("cbr", "SERVICE_DEPLOYMENT_IN_PROGRESS",
                                                  "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/0982734459384928374.",
                                                  event_type="INFO", deployment_id="ecs-svc/1234409273364509821"),
+    # categories added with the corpus (tests/corpus/): real messages, each in its own event
+    "log-driver-failed": task_event("logdriver", **PULL, launch_type="EC2",
+        stopped_reason="CannotStartContainerError: Error response from daemon: failed to initialize logging driver: CredentialsEndpointError: failed to load credentials caused by: RequestError: send request failed caused by: Get http://169.254.170.2/v2/credentials/3f0e2b7c-1f5a-4e0e-8d7c-2b6e1f0a9c31: dial tcp 169.254.170.2:80: connect: connection refused",
+        containers=[{"name": API, "lastStatus": "PENDING"}]),
+    # The stop code is in the ECS API's TaskStopCode; its stoppedReason is not documented, so
+    # the fixture carries none.
+    "infrastructure-health": task_event("infra-health", stop_code="InfrastructureHealth",
+        stopped_reason=None, containers=[{"name": API, "exitCode": 143}]),
+    "discovery-health-check": service_action("lattice", "VPC_LATTICE_TARGET_UNHEALTHY", "WARN"),
+    "deployment-alarm": deployment_event("alarm", "SERVICE_DEPLOYMENT_FAILED",
+        "ECS deployment alarms: The deployment failed because of the CloudWatch alarm checkout-5xx-rate in ALARM state."),
+    # No documented EventBridge name carries this service event: the fixture stands for an
+    # action ecs-doctor has no rule for, whose reason is the real service event message.
+    "deployment-blocked": service_action("blocked", "SERVICE_ACTION_NOT_YET_KNOWN", "WARN",
+        reason="(service checkout) was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again."),
+    "quota-exceeded": service_action("quota", "SERVICE_TASK_PLACEMENT_FAILURE", "ERROR",
+        reason="You've reached the limit on the number of vCPUs you can run concurrently"),
+    "api-throttled": service_action("throttled", "ECS_OPERATION_THROTTLED", "WARN"),
     # fallback
     "other": task_event("other", stop_code="TaskFailedToStart", started=False,
                         stopped_reason="UnexpectedPlatformError: the platform could not complete the request (code 7731)",

@@ -3,16 +3,44 @@
 
 use std::fmt::Write;
 
-use crate::diagnose::rules::{Codes, Rule, Trigger, RULES};
+use crate::diagnose::findings::{Scope, FINDINGS};
+use crate::diagnose::grammar::Phase;
+use crate::diagnose::rules::{self, Codes, On, Rule, Trigger, FAMILIES};
 use crate::report::{Category, Group};
 
-/// What fires a rule, in words.
+fn phases(phases: &[Phase]) -> String {
+    phases
+        .iter()
+        .map(|phase| phase.label())
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+fn on(on: On) -> String {
+    match on {
+        On::Any => String::new(),
+        On::In(list) => format!(" while {}", phases(list)),
+    }
+}
+
+fn cause(cause: impl std::fmt::Debug) -> String {
+    format!("{cause:?}")
+}
+
+/// What fires a trigger, in words.
 pub fn trigger_text(trigger: &Trigger) -> String {
-    match trigger {
+    match *trigger {
         Trigger::NotStopped => "task lastStatus is not STOPPED".into(),
-        Trigger::Reason(pattern) => {
-            format!("container reason or task stoppedReason matches /{pattern}/")
+        Trigger::Said {
+            on: phase,
+            cause: c,
+        } => {
+            format!("ECS says {}{}", cause(c), on(phase))
         }
+        Trigger::SaidPhase(list) => format!(
+            "ECS says it failed {} and names no cause ecs-doctor knows",
+            phases(list)
+        ),
         Trigger::StopCode(code) => format!("task stopCode is {code}"),
         Trigger::ExitCode(Codes::Exactly(codes)) => format!(
             "exit code {} of the first failed essential container",
@@ -25,52 +53,93 @@ pub fn trigger_text(trigger: &Trigger) -> String {
         Trigger::ExitCode(Codes::AnyNonZero) => {
             "any other non-zero exit code of the first failed essential container".into()
         }
-        Trigger::Log(pattern) => format!("a log line matches /{pattern}/"),
-        Trigger::Deployment { event_name, reason } => match reason {
-            Some(reason) => {
-                format!("deployment event {event_name} with a reason matching /{reason}/")
-            }
+        Trigger::Log {
+            on: phase,
+            cause: c,
+        } => {
+            format!("a log line says {}{}", cause(c), on(phase))
+        }
+        Trigger::Deployment {
+            event_name,
+            cause: c,
+        } => match c {
+            Some(c) => format!(
+                "deployment event {event_name} whose reason says {}",
+                cause(c)
+            ),
             None => format!("deployment event {event_name}"),
         },
-        Trigger::ServiceAction { event_name, reason } => match reason {
-            Some(reason) => {
-                format!("service action /{event_name}/ with a reason matching /{reason}/")
+        Trigger::ServiceAction { names, cause: c } => {
+            let names = if names.is_empty() {
+                "any service action".to_string()
+            } else {
+                format!("service action {}", names.join(" or "))
+            };
+            match c {
+                Some(c) => format!("{names} whose reason says {}", cause(c)),
+                None => names,
             }
-            None => format!("service action /{event_name}/"),
-        },
+        }
         Trigger::Fallback => "nothing else matched".into(),
     }
 }
 
-/// `ecs-doctor rules`: one line a rule.
-pub fn rules_listing() -> String {
-    let width = RULES.iter().map(|r| r.id.len()).max().unwrap_or(0);
-    let category_width = RULES
+fn triggers_text(rule: &Rule) -> String {
+    rule.triggers
         .iter()
-        .map(|r| r.category.id().len())
-        .max()
-        .unwrap_or(0);
+        .map(trigger_text)
+        .collect::<Vec<_>>()
+        .join("; or ")
+}
+
+/// `ecs-doctor rules`: one line a rule, by family, then the findings.
+pub fn rules_listing() -> String {
+    let all: Vec<&Rule> = rules::all().collect();
+    let width = all.iter().map(|r| r.id.len()).max().unwrap_or(0);
+    let category_width = all.iter().map(|r| r.category.id().len()).max().unwrap_or(0);
     let mut out = String::new();
-    for rule in RULES {
-        let _ = writeln!(
-            out,
-            "{:width$}  {:category_width$}  {}",
-            rule.id,
-            rule.category.id(),
-            rule.headline
-        );
+    for (family, family_rules) in FAMILIES {
+        let _ = writeln!(out, "# {family}");
+        for rule in *family_rules {
+            let aliases = if rule.aliases.is_empty() {
+                String::new()
+            } else {
+                format!(" (was: {})", rule.aliases.join(", "))
+            };
+            let _ = writeln!(
+                out,
+                "{:width$}  {:category_width$}  {}{aliases}",
+                rule.id,
+                rule.category.id(),
+                rule.headline
+            );
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(out, "# findings (true, relevant, not the cause)");
+    for finding in FINDINGS {
+        let _ = writeln!(out, "{:width$}  {}", finding.id, finding.detects);
     }
     let _ = writeln!(
         out,
-        "\n{} rules in {} categories. `ecs-doctor explain-category <category>` explains one.",
-        RULES.len(),
-        Category::ALL.len()
+        "\n{} rules in {} categories, {} findings. `ecs-doctor explain-category <category>` explains one.",
+        all.len(),
+        Category::ALL.len(),
+        FINDINGS.len()
     );
     out
 }
 
 fn rule_section(out: &mut String, rule: &Rule, heading: &str) {
     let _ = writeln!(out, "{heading} `{}` → `{}`\n", rule.id, rule.category.id());
+    if !rule.aliases.is_empty() {
+        let aliases: Vec<String> = rule.aliases.iter().map(|a| format!("`{a}`")).collect();
+        let _ = writeln!(
+            out,
+            "**Also known as** (before rules were merged): {}\n",
+            aliases.join(", ")
+        );
+    }
     let _ = writeln!(out, "**What it detects.** {}\n", rule.detects);
     let _ = writeln!(out, "**Why it happens.** {}\n", rule.why);
     let _ = writeln!(out, "**How to fix it.** {}\n", rule.fix);
@@ -79,7 +148,7 @@ fn rule_section(out: &mut String, rule: &Rule, heading: &str) {
     let _ = writeln!(
         out,
         "**Fires when.** {}\n",
-        trigger_text(&rule.trigger).replace('|', "\\|")
+        triggers_text(rule).replace('|', "\\|")
     );
 }
 
@@ -99,7 +168,7 @@ pub fn explain_category(category: Category) -> String {
         category.default_severity(),
         if category.notify() { "yes" } else { "no" }
     );
-    for rule in RULES.iter().filter(|rule| rule.category == category) {
+    for rule in rules::rules_for(category) {
         rule_section(&mut out, rule, "##");
     }
     out
@@ -109,16 +178,16 @@ pub fn explain_category(category: Category) -> String {
 pub fn rules_markdown() -> String {
     let mut out = String::new();
     out.push_str("# ecs-doctor rules\n\n");
-    out.push_str("Generated from the rule declarations in `src/diagnose/rules.rs` by\n`ecs-doctor rules --format markdown > docs/rules.md`; a test fails when this file and the code disagree.\n\n");
-    out.push_str("Rules are tried in this order within each phase: what ECS said (container reason, stoppedReason, stopCode), then the exit code, then the log lines (which refine an exit code), then the fallback.\n\n");
+    out.push_str("Generated from the rule declarations in `src/diagnose/rules/` (one file per family) by\n`ecs-doctor rules --format markdown > docs/rules.md`; a test fails when this file and the code disagree.\n\n");
+    out.push_str("How a rule is chosen. A task is decided in phases: what ECS said (the containers' reasons, essential containers first, and the task's stoppedReason), then the stop code, then the exit code of the essential container that failed first, then its log lines (which refine an exit code), then the fallback. What ECS said is read in the error grammar (`src/diagnose/grammar.rs`): its *phase* (the image pull, the registry credentials, the secrets, the log driver, a volume, the network interface, the container runtime, the entrypoint, placement, the deployment) and its *causes* (not found, access denied, unreachable, throttled, no space, another platform …). The strongest cause decides; a rule that names the message's phase wins over one that takes the cause in any phase; a phase without a known cause falls to that phase's unrecognized rule, which says the phase. Deployment and service action events are decided by their name and the cause their reason says; a service action ecs-doctor does not know is explained by the service's newest events.\n\n");
     out.push_str("| rule | category | fires when |\n|---|---|---|\n");
-    for rule in RULES {
+    for rule in rules::all() {
         let _ = writeln!(
             out,
             "| `{}` | `{}` | {} |",
             rule.id,
             rule.category.id(),
-            trigger_text(&rule.trigger).replace('|', "\\|")
+            triggers_text(rule).replace('|', "\\|")
         );
     }
     out.push('\n');
@@ -135,10 +204,22 @@ pub fn rules_markdown() -> String {
         let _ = writeln!(out, "## {}\n", group.heading());
         for category in Category::ALL.iter().filter(|c| c.group() == group) {
             let _ = writeln!(out, "### `{}`\n\n{}.\n", category.id(), category.meaning());
-            for rule in RULES.iter().filter(|rule| rule.category == *category) {
+            for rule in rules::rules_for(*category) {
                 rule_section(&mut out, rule, "####");
             }
         }
+    }
+    out.push_str("## Findings\n\nTrue, relevant, and not the cause: a report lists them under \"Also noticed\".\n\n");
+    for finding in FINDINGS {
+        let scope = match finding.scope {
+            Scope::Task => "the stopped task",
+            Scope::Service => "the service",
+        };
+        let _ = writeln!(
+            out,
+            "### `{}`\n\n**What it detects.** {}\n\n**Why it matters.** {}\n\n**About.** {scope}\n",
+            finding.id, finding.detects, finding.why
+        );
     }
     out
 }
@@ -151,7 +232,7 @@ mod tests {
     fn every_category_has_a_rule() {
         for category in Category::ALL {
             assert!(
-                RULES.iter().any(|rule| rule.category == *category),
+                rules::all().any(|rule| rule.category == *category),
                 "no rule for {category}"
             );
         }
@@ -159,11 +240,15 @@ mod tests {
 
     #[test]
     fn rule_ids_are_unique_and_documented() {
-        let mut ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+        let mut ids: Vec<&str> = rules::all()
+            .flat_map(|r| std::iter::once(r.id).chain(r.aliases.iter().copied()))
+            .chain(FINDINGS.iter().map(|f| f.id))
+            .collect();
+        let count = ids.len();
         ids.sort();
         ids.dedup();
-        assert_eq!(ids.len(), RULES.len(), "duplicate rule ids");
-        for rule in RULES {
+        assert_eq!(ids.len(), count, "duplicate rule, alias or finding ids");
+        for rule in rules::all() {
             for text in [
                 rule.detects,
                 rule.why,
@@ -178,6 +263,33 @@ mod tests {
                 );
             }
             assert!(!rule.reads.is_empty(), "{} reads no fact", rule.id);
+            assert!(!rule.triggers.is_empty(), "{} has no trigger", rule.id);
+        }
+        for finding in FINDINGS {
+            assert!(
+                !finding.detects.is_empty() && !finding.why.is_empty(),
+                "{}",
+                finding.id
+            );
+        }
+    }
+
+    #[test]
+    fn every_old_rule_id_still_resolves() {
+        // Ids published in reports before rules were merged.
+        for id in [
+            "log-exec-format-error",
+            "exit-126-not-executable",
+            "log-exec-permission-denied",
+            "exit-127-not-found",
+            "log-command-not-found",
+            "spot-interruption-reason",
+            "termination-notice",
+            "placement-agent",
+            "service-scheduler-initiated",
+            "user-stop-reason",
+        ] {
+            assert!(rules::rule(id).is_some(), "{id} no longer resolves");
         }
     }
 

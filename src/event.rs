@@ -272,10 +272,7 @@ pub struct ServiceAction {
     pub desired_count: Option<i64>,
 }
 
-/// The part after the last `/` of an ARN (the name or id), or the whole string.
-pub fn last_segment(arn: &str) -> &str {
-    arn.rsplit('/').next().unwrap_or(arn)
-}
+pub use crate::arn::last_segment;
 
 /// Where an ECS resource lives, read from an ARN: `arn:aws:ecs:REGION:ACCOUNT:service/CLUSTER/NAME`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -648,9 +648,28 @@ impl<'a> Run<'a> {
             publish_ms = timings.publish,
             total_ms = ms_since(self.started),
             note = self.outcome.note.as_deref().unwrap_or(""),
+            unrecognized = report.is_some_and(|r| r.category == Category::Other),
+            raw_reason = report
+                .and_then(unrecognized_reason)
+                .as_deref()
+                .unwrap_or(""),
             "ecs-doctor invocation"
         );
     }
+}
+
+/// For a report the catalog could not explain (`other`: nothing known, or a known phase with an
+/// unknown cause): what ECS said, scrubbed, for the Logs Insights query that lists them.
+fn unrecognized_reason(report: &Report) -> Option<String> {
+    if report.category != Category::Other {
+        return None;
+    }
+    let said = report.evidence.iter().find(|item| {
+        item.source.ends_with("reason")
+            || item.source.starts_with("service")
+            || item.source.starts_with("deployment")
+    })?;
+    Some(crate::redact::scrub_and_cut(&said.text, 500))
 }
 
 /// The occurrence a failure report makes for flood control.

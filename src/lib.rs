@@ -20,6 +20,7 @@ pub mod notify;
 pub mod redact;
 pub mod render;
 pub mod report;
+pub mod text;
 
 pub use diagnose::diagnose;
 pub use event::{parse, EcsEvent};

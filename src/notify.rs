@@ -17,6 +17,7 @@ use crate::gather::gaps;
 use crate::incident::{Gap, GapKind};
 use crate::render::{render, Rendered};
 use crate::report::Report;
+use crate::text::truncate_in_place;
 
 /// SNS's limit for a whole message, attributes included: 256 KiB.
 pub const SNS_MAX_BYTES: usize = 256 * 1024;
@@ -78,38 +79,12 @@ pub fn envelope(rendered: &Rendered) -> String {
 
 /// The message attributes: what subscribers filter on.
 pub fn attributes(report: &Report) -> Vec<(&'static str, String)> {
-    let resources = &report.resources;
-    [
-        ("severity", Some(report.severity.id().to_string())),
-        ("category", Some(report.category.id().to_string())),
-        ("cluster", resources.cluster.clone()),
-        ("service", resources.service.clone()),
-        ("account", resources.account.clone()),
-        ("region", resources.region.clone()),
-    ]
-    .into_iter()
-    .filter_map(|(name, value)| value.filter(|v| !v.trim().is_empty()).map(|v| (name, v)))
-    .collect()
-}
-
-/// SNS subjects: under 100 characters, no line breaks or control characters.
-pub fn subject(text: &str) -> String {
-    let clean: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect::<String>()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    let mut subject: String = clean.chars().take(99).collect();
-    if subject.chars().count() < clean.chars().count() {
-        subject = subject.chars().take(98).collect::<String>() + "…";
-    }
-    if subject.is_empty() {
-        "ecs-doctor report".to_string()
-    } else {
-        subject
-    }
+    report
+        .places()
+        .into_iter()
+        .filter(|place| place.filterable)
+        .map(|place| (place.key, place.value))
+        .collect()
 }
 
 /// Builds the message, cutting the report down step by step until it fits in SNS's limit.
@@ -118,7 +93,8 @@ pub fn prepare(report: &Report, rendered: Rendered) -> Result<Message, NotifyErr
     let limit = SNS_MAX_BYTES - MARGIN_BYTES;
     let attributes = attributes(report);
     let message = |rendered: &Rendered, cut: Vec<String>| Message {
-        subject: subject(&rendered.subject),
+        // Clean already: one line, under 100 characters (render::text::subject).
+        subject: rendered.subject.clone(),
         body: envelope(rendered),
         attributes: attributes.clone(),
         cut,
@@ -164,20 +140,20 @@ const SHRINK_STEPS: &[Shrink] = &[
         report.evidence.truncate(10);
         let mut changed = before != report.evidence.len();
         for evidence in &mut report.evidence {
-            changed |= truncate(&mut evidence.text, 500);
+            changed |= truncate_in_place(&mut evidence.text, 500);
         }
         changed
             .then(|| format!("evidence truncated ({before} items to at most 10 of 500 characters)"))
     },
     |report| {
-        let mut changed = truncate(&mut report.summary, 2_000);
+        let mut changed = truncate_in_place(&mut report.summary, 2_000);
         changed |= report.findings.len() > 5;
         report.findings.truncate(5);
         for finding in &mut report.findings {
-            changed |= truncate(&mut finding.text, 500);
+            changed |= truncate_in_place(&mut finding.text, 500);
         }
         for gap in &mut report.gaps {
-            changed |= truncate(&mut gap.reason, 500);
+            changed |= truncate_in_place(&mut gap.reason, 500);
         }
         changed.then(|| "summary, findings and gaps truncated".to_string())
     },
@@ -191,17 +167,6 @@ const SHRINK_STEPS: &[Shrink] = &[
         ))
     },
 ];
-
-fn truncate(text: &mut String, max_chars: usize) -> bool {
-    match text.char_indices().nth(max_chars) {
-        Some((cut, _)) => {
-            text.truncate(cut);
-            text.push('…');
-            true
-        }
-        None => false,
-    }
-}
 
 /// Publishes the message; an error means the report did not leave (the invocation must fail so
 /// Lambda retries it).
@@ -226,7 +191,7 @@ pub async fn send(
     }
     let output = request.send().await.map_err(|error| {
         let gap = gaps::from_sdk_error("the SNS topic", "sns:Publish", &error);
-        let fix = if gap.action.is_some() && gap.fix.starts_with("grant") {
+        let fix = if gap.kind == GapKind::AccessDenied {
             format!("grant sns:Publish on {topic_arn} to the function's role (and kms:GenerateDataKey and kms:Decrypt if the topic is encrypted)")
         } else {
             gap.fix
@@ -270,14 +235,6 @@ pub async fn publish(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn subjects_lose_line_breaks_and_stay_under_100_characters() {
-        assert_eq!(subject("api\nOOM\tkilled"), "api OOM killed");
-        let long = subject(&"x".repeat(300));
-        assert!(long.chars().count() < 100, "{}", long.chars().count());
-        assert_eq!(subject("\n"), "ecs-doctor report");
-    }
 
     #[test]
     fn every_protocol_has_a_body() {

@@ -62,6 +62,7 @@ categories! {
     Segfault = "segfault", Container, notify: true, High, "exit 139, SIGSEGV";
     ContainerHealthCheck = "container-health-check", Container, notify: true, High, "the container's own HEALTHCHECK failed and ECS stopped the task";
     ElbHealthCheck = "elb-health-check", Container, notify: true, High, "the load balancer's target health checks failed and ECS stopped the task";
+    DiscoveryHealthCheck = "discovery-health-check", Container, notify: true, High, "VPC Lattice or Cloud Map service discovery reports the service's tasks unhealthy";
     ImagePullNotFound = "image-pull-not-found", Starting, notify: true, High, "the image, tag, digest or repository does not exist";
     ImagePullAuth = "image-pull-auth", Starting, notify: true, High, "the registry refused: execution role ECR permissions, private registry credentials, cross-account policy";
     ImagePullNetwork = "image-pull-network", Starting, notify: true, High, "the registry could not be reached: no NAT or VPC endpoint, no public IP, security group egress, DNS";
@@ -72,6 +73,7 @@ categories! {
     SecretsNetwork = "secrets-network", Starting, notify: true, High, "Secrets Manager or SSM could not be reached from the task's network";
     SecretsInvalidReference = "secrets-invalid-reference", Starting, notify: true, High, "the secret reference (valueFrom ARN, version, JSON key) is malformed or does not exist";
     LogGroupMissing = "log-group-missing", Starting, notify: true, High, "the awslogs driver cannot write: the log group does not exist and cannot be created";
+    LogDriverFailed = "log-driver-failed", Starting, notify: true, High, "the log driver could not start for another reason than its log group: no credentials, CloudWatch Logs unreachable, invalid options";
     IamRoleConfig = "iam-role-config", Starting, notify: true, High, "ECS cannot assume the task or execution role (trust policy, missing role)";
     EfsVolumeMount = "efs-volume-mount", Starting, notify: true, High, "an EFS volume could not be mounted";
     EniProvisionTimeout = "eni-provision-timeout", Starting, notify: true, Medium, "the network interface for an awsvpc task was not provisioned in time";
@@ -79,6 +81,7 @@ categories! {
     SpotInterruption = "spot-interruption", Infrastructure, notify: true, Low, "Fargate Spot or EC2 Spot capacity was reclaimed";
     HostTerminated = "host-terminated", Infrastructure, notify: true, Medium, "the EC2 container instance was stopped or terminated under the task";
     AgentDisconnected = "agent-disconnected", Infrastructure, notify: true, High, "the ECS agent on the container instance is disconnected";
+    InfrastructureHealth = "infrastructure-health", Infrastructure, notify: true, Medium, "ECS stopped the task because the infrastructure under it failed its health checks (stopCode InfrastructureHealth); the scheduler replaces it";
     TaskRoleAccessDenied = "task-role-access-denied", Logs, notify: true, High, "the application's AWS calls are denied or have no credentials: the task role";
     MissingEnvOrConfig = "missing-env-or-config", Logs, notify: true, High, "a required environment variable, secret value or config file is missing or malformed";
     DbConnection = "db-connection", Logs, notify: true, High, "the application cannot reach its database or another dependency (refused, timed out, DNS)";
@@ -88,6 +91,10 @@ categories! {
     TaskStartImpaired = "task-start-impaired", Service, notify: true, High, "the service cannot start tasks consistently (SERVICE_TASK_START_IMPAIRED)";
     CircuitBreakerFailure = "circuit-breaker-failure", Service, notify: true, Critical, "the deployment circuit breaker failed the deployment";
     CircuitBreakerRollback = "circuit-breaker-rollback", Service, notify: true, High, "the circuit breaker rolled the service back to the previous deployment";
+    DeploymentAlarm = "deployment-alarm", Service, notify: true, Critical, "a CloudWatch alarm of the deployment fired, so ECS failed or rolled back the deployment";
+    DeploymentBlocked = "deployment-blocked", Service, notify: true, High, "the scheduler cannot stop or start tasks: minimumHealthyPercent and maximumPercent, or protected tasks, leave it no room";
+    QuotaExceeded = "quota-exceeded", Service, notify: true, High, "an account quota stops ECS from starting tasks: concurrent Fargate vCPUs or tasks, a task size above the limit";
+    ApiThrottled = "api-throttled", Service, notify: true, Medium, "ECS, Cloud Map or another AWS API throttled the operations made for the service (ECS_OPERATION_THROTTLED, SERVICE_DISCOVERY_OPERATION_THROTTLED)";
     Other = "other", Fallback, notify: true, Medium, "none of the above; the raw reasons are quoted, never a guess";
 }
 
@@ -321,6 +328,94 @@ pub struct Report {
 }
 
 pub const SCHEMA_VERSION: u32 = 1;
+
+/// One fact of where a report happened, under one name everywhere it is shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    /// The SNS message attribute and the chat context key: `cluster`, `taskDefinition`.
+    pub key: &'static str,
+    /// How people read it: "Task definition".
+    pub label: &'static str,
+    pub value: String,
+    /// A message attribute subscribers filter on (severity, category, where).
+    pub filterable: bool,
+    /// A resource (shown in the footers), not a property of the diagnosis.
+    pub resource: bool,
+}
+
+impl Report {
+    /// Where it happened and what was decided, in one order: the email footer, the chat footer
+    /// and context, and the SNS message attributes all read this list.
+    pub fn places(&self) -> Vec<Place> {
+        let resources = &self.resources;
+        let task_id = resources.task_id.clone().or_else(|| {
+            resources
+                .task_arn
+                .as_deref()
+                .map(|arn| crate::arn::last_segment(arn).to_string())
+        });
+        let task_definition = resources
+            .task_definition
+            .as_deref()
+            .map(|td| crate::arn::task_definition_name(td).to_string());
+        let facts: [(&str, &str, Option<String>, bool, bool); 11] = [
+            (
+                "severity",
+                "Severity",
+                Some(self.severity.id().to_string()),
+                true,
+                false,
+            ),
+            (
+                "category",
+                "Category",
+                Some(self.category.id().to_string()),
+                true,
+                false,
+            ),
+            ("account", "Account", resources.account.clone(), true, true),
+            ("region", "Region", resources.region.clone(), true, true),
+            ("cluster", "Cluster", resources.cluster.clone(), true, true),
+            ("service", "Service", resources.service.clone(), true, true),
+            ("taskId", "Task", task_id, false, true),
+            (
+                "taskDefinition",
+                "Task definition",
+                task_definition,
+                false,
+                true,
+            ),
+            (
+                "container",
+                "Container",
+                resources.container.clone(),
+                false,
+                true,
+            ),
+            (
+                "deploymentId",
+                "Deployment",
+                resources.deployment_id.clone(),
+                false,
+                true,
+            ),
+            ("rule", "Rule", Some(self.rule.clone()), false, false),
+        ];
+        facts
+            .into_iter()
+            .filter_map(|(key, label, value, filterable, resource)| {
+                let value = value.filter(|value| !value.trim().is_empty())?;
+                Some(Place {
+                    key,
+                    label,
+                    value,
+                    filterable,
+                    resource,
+                })
+            })
+            .collect()
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -58,9 +58,10 @@ pub fn links(vars: &Vars) -> Vec<Link> {
             ),
         );
     }
-    if let Some((family, revision)) = vars
+    if let Some((family, Some(revision))) = vars
         .get("task_definition")
-        .and_then(|td| td.rsplit_once(':'))
+        .map(|td| crate::arn::TaskDefinitionRef::parse(td))
+        .map(|td| (td.family, td.revision))
     {
         push(
             "Task definition",

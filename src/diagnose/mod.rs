@@ -8,7 +8,9 @@
 //! 3. the container's log lines, which refine a decision taken from an exit code;
 //! 4. the fallback, which quotes the raw reasons and never guesses.
 
-mod findings;
+pub mod classify;
+pub mod findings;
+pub mod grammar;
 mod links;
 pub mod rules;
 mod task;
@@ -16,14 +18,15 @@ pub mod template;
 
 use std::collections::BTreeMap;
 
-use crate::event::{last_segment, DeploymentChange, Detail, EcsEvent, ServiceAction, Task};
+use crate::arn::{self, last_segment, ImageRef, TaskDefinitionRef};
+use crate::event::{DeploymentChange, Detail, EcsEvent, ServiceAction, Task};
 use crate::incident::{Incident, Service};
 use crate::report::{
     Category, EventInfo, Evidence, IncidentRef, Occurrences, Report, Resources, RootCause,
     Severity, Step, SCHEMA_VERSION,
 };
 pub use rules::{Fact, Rule, Trigger, RULES};
-pub use task::{classify_task, failed_container, TaskVerdict};
+pub use task::{classify_task, failed_container, Decided, TaskVerdict};
 use template::{fill, Vars};
 
 /// Titles stay under SNS's 100-character subject limit, with room for a severity prefix.
@@ -67,18 +70,9 @@ fn task_report(incident: &Incident, task: &Task) -> Report {
 
 /// The report for a deployment state change: the deployment's fate, and the cause its tasks show.
 fn deployment_report(incident: &Incident, change: &DeploymentChange) -> Report {
-    let rule = RULES
-        .iter()
-        .find(|rule| match rule.trigger {
-            Trigger::Deployment { event_name, reason } => {
-                event_name == change.event_name
-                    && reason.is_none_or(|pattern| {
-                        task::matches(pattern, change.reason.as_deref().unwrap_or(""))
-                    })
-            }
-            _ => false,
-        })
-        .unwrap_or_else(|| fallback_rule());
+    let rule =
+        classify::deployment_rule(&change.event_name, change.reason.as_deref().unwrap_or(""))
+            .unwrap_or_else(classify::fallback);
     let mut vars = base_vars(incident);
     vars.insert("event_name", change.event_name.clone());
     put(&mut vars, "event_reason", change.reason.as_deref());
@@ -137,19 +131,7 @@ fn deployment_report(incident: &Incident, change: &DeploymentChange) -> Report {
 /// The report for a service action: steady state, placement failures, impaired starts.
 fn service_action_report(incident: &Incident, action: &ServiceAction) -> Report {
     let reason = action.reason.as_deref().unwrap_or("");
-    let rule = RULES
-        .iter()
-        .find(|rule| match rule.trigger {
-            Trigger::ServiceAction {
-                event_name,
-                reason: reason_pattern,
-            } => {
-                task::matches(event_name, &action.event_name)
-                    && reason_pattern.is_none_or(|pattern| task::matches(pattern, reason))
-            }
-            _ => false,
-        })
-        .unwrap_or_else(|| fallback_rule());
+    let rule = service_action_rule(incident, action);
     let mut vars = base_vars(incident);
     vars.insert("event_name", action.event_name.clone());
     put(&mut vars, "event_reason", action.reason.as_deref());
@@ -197,16 +179,33 @@ fn service_action_report(incident: &Incident, action: &ServiceAction) -> Report 
     finish(report, incident, &vars)
 }
 
+/// The rule of a service action: its name and reason; when those say nothing ecs-doctor knows,
+/// what the service's newest events say (a placement message names what the instance lacked).
+fn service_action_rule(incident: &Incident, action: &ServiceAction) -> &'static Rule {
+    let reason = action.reason.as_deref().unwrap_or("");
+    let rule = classify::service_action_rule(&action.event_name, reason);
+    if let Some(rule) = rule.filter(|rule| rule.category != Category::Other) {
+        return rule;
+    }
+    let from_events = incident.service.as_ref().and_then(|service| {
+        service
+            .events
+            .iter()
+            .find_map(|event| classify::said(&event.message))
+            .filter(|said| said.rule.category != Category::Other || rule.is_none())
+    });
+    match from_events {
+        Some(said) => said.rule,
+        None => rule.unwrap_or_else(classify::fallback),
+    }
+}
+
 /// A report when the incident holds neither an event nor a task.
 fn empty_report(incident: &Incident) -> Report {
     let vars = base_vars(incident);
-    let mut report = assemble(incident, fallback_rule(), &vars);
+    let mut report = assemble(incident, classify::fallback(), &vars);
     report.summary = "No event and no task were given, so there was nothing to diagnose.".into();
     finish(report, incident, &vars)
-}
-
-fn fallback_rule() -> &'static Rule {
-    rules::rule("unrecognized").expect("the catalog has a fallback rule")
 }
 
 /// Diagnoses the tasks a deployment (or an impaired service) started, and puts the dominant
@@ -452,15 +451,7 @@ fn title(rule: &Rule, vars: &Vars) -> String {
     truncate(&title, TITLE_LIMIT)
 }
 
-/// Cuts `text` to at most `limit` characters, marking the cut with an ellipsis.
-pub fn truncate(text: &str, limit: usize) -> String {
-    if text.chars().count() <= limit {
-        return text.to_string();
-    }
-    let mut cut: String = text.chars().take(limit.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
-}
+pub use crate::text::truncate;
 
 fn resources(vars: &Vars) -> Resources {
     let get = |name: &str| vars.get(name).cloned();
@@ -501,12 +492,12 @@ fn base_vars(incident: &Incident) -> Vars {
     let region = event
         .and_then(|e| e.region.clone())
         .or_else(|| service_ref.as_ref().and_then(|s| s.region.clone()))
-        .or_else(|| task.and_then(|t| arn_field(t.task_arn.as_deref()?, 3)));
+        .or_else(|| task.and_then(|t| arn::region_of(t.task_arn.as_deref()?).map(str::to_string)));
     put(&mut vars, "region", region.as_deref());
     let account = event
         .and_then(|e| e.account.clone())
         .or_else(|| service_ref.as_ref().and_then(|s| s.account.clone()))
-        .or_else(|| task.and_then(|t| arn_field(t.task_arn.as_deref()?, 4)));
+        .or_else(|| task.and_then(|t| arn::account_of(t.task_arn.as_deref()?).map(str::to_string)));
     put(&mut vars, "account", account.as_deref());
     let cluster = task
         .and_then(Task::cluster)
@@ -531,15 +522,13 @@ fn base_vars(incident: &Incident) -> Vars {
         });
     if let Some(task_definition) = &task_definition {
         vars.insert("task_definition", task_definition.clone());
-        if let Some((family, revision)) = task_definition.rsplit_once(':') {
-            vars.insert("family", family.to_string());
-            if let Some(previous) = revision.parse::<u32>().ok().filter(|r| *r > 1) {
-                vars.insert(
-                    "previous_task_definition",
-                    format!("{family}:{}", previous - 1),
-                );
-            }
-        }
+        let reference = TaskDefinitionRef::parse(task_definition);
+        vars.insert("family", reference.family.to_string());
+        put(
+            &mut vars,
+            "previous_task_definition",
+            reference.previous().as_deref(),
+        );
     }
     if let Some(td) = &incident.task_definition {
         if let Some(role) = &td.execution_role_arn {
@@ -568,6 +557,9 @@ fn base_vars(incident: &Incident) -> Vars {
     if let Some(task) = task {
         put(&mut vars, "task_arn", task.task_arn.as_deref());
         put(&mut vars, "task_id", task.id());
+        if let Some(id) = task.id() {
+            vars.insert("task_label", format!("task {id}"));
+        }
         put(&mut vars, "last_status", task.last_status.as_deref());
         put(&mut vars, "stop_code", task.stop_code.as_deref());
         put(&mut vars, "stopped_reason", task.stopped_reason.as_deref());
@@ -586,6 +578,13 @@ fn task_vars(vars: &mut Vars, incident: &Incident, task: &Task, verdict: &TaskVe
     put(vars, "stopped_reason", task.stopped_reason.as_deref());
     put(vars, "matched", verdict.matched.as_deref());
     put(vars, "log_line", verdict.log_line.as_deref());
+    // What decided, quoted: the log line that refined it, else what ECS said.
+    let said_clause = verdict
+        .log_line
+        .as_deref()
+        .map(|line| format!(". The log says: '{line}'"))
+        .or_else(|| verdict.matched.as_deref().map(|said| format!(": '{said}'")));
+    put(vars, "said_clause", said_clause.as_deref());
     let Some(name) = verdict.container.as_deref() else {
         return;
     };
@@ -593,6 +592,7 @@ fn task_vars(vars: &mut Vars, incident: &Incident, task: &Task, verdict: &TaskVe
     let container = task.container(name);
     if let Some(code) = container.and_then(|c| c.exit_code) {
         vars.insert("exit_code", code.to_string());
+        vars.insert("exit_clause", format!(" (exit {code})"));
     }
     put(vars, "reason", container.and_then(|c| c.reason.as_deref()));
     let definition = incident
@@ -635,26 +635,18 @@ fn task_vars(vars: &mut Vars, incident: &Incident, task: &Task, verdict: &TaskVe
     put(vars, "log_stream", log_stream.as_deref());
 }
 
-/// `123.dkr.ecr.eu-west-1.amazonaws.com/api:1.4` → repository `api`, tag `1.4`, region.
+/// `123.dkr.ecr.eu-west-1.amazonaws.com/api:1.4` → repository `api`, tag `1.4`, region (ECR
+/// images only: the steps that use them are ECR commands).
 fn image_vars(vars: &mut Vars, image: &str) {
-    let Some((registry, path)) = image.split_once('/') else {
+    let Some(reference) = ImageRef::parse(image) else {
         return;
     };
-    if !registry.contains(".dkr.ecr.") {
+    let Some(registry) = reference.ecr() else {
         return;
-    }
-    let mut parts = registry.split('.');
-    let region = parts.nth(3);
-    let (repository, tag) = match path.split_once('@') {
-        Some((repository, _digest)) => (repository, None),
-        None => match path.rsplit_once(':') {
-            Some((repository, tag)) => (repository, Some(tag)),
-            None => (path, Some("latest")),
-        },
     };
-    vars.insert("image_repository", repository.to_string());
-    put(vars, "image_tag", tag);
-    put(vars, "image_region", region);
+    vars.insert("image_repository", reference.repository.clone());
+    put(vars, "image_tag", reference.tag.as_deref());
+    vars.insert("image_region", registry.region);
 }
 
 fn deployment_vars(vars: &mut Vars, service: &Service, change: &DeploymentChange) {
@@ -684,12 +676,4 @@ fn deployment_vars(vars: &mut Vars, service: &Service, change: &DeploymentChange
         vars.insert("rollback_task_definition", last_segment(td).to_string());
         vars.insert("previous_task_definition", last_segment(td).to_string());
     }
-}
-
-/// Field `index` of an ARN (3 = region, 4 = account).
-fn arn_field(arn: &str, index: usize) -> Option<String> {
-    arn.split(':')
-        .nth(index)
-        .filter(|field| !field.is_empty())
-        .map(str::to_string)
 }

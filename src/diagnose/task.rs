@@ -1,12 +1,8 @@
 //! Deciding why one task stopped.
 
-use std::collections::HashMap;
-use std::sync::LazyLock;
-
-use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
-
+use super::classify::{self, Said};
 use super::evidence;
-use super::rules::{Codes, Rule, Trigger, RULES};
+use super::rules::Rule;
 use crate::event::{Container, Task};
 use crate::incident::{Incident, LogTail, TaskDefinition};
 use crate::report::{Category, Evidence};
@@ -16,117 +12,24 @@ const EXCERPT_LINES: usize = 10;
 /// Quoted strings are cut here: a 1 MB log line must not become a 1 MB alert.
 const QUOTE_LIMIT: usize = 400;
 
-/// The catalog's regexes, compiled once. Reason and log rules are matched as sets, so a text
-/// is scanned once whatever the number of rules.
-struct Compiled {
-    reason_set: RegexSet,
-    /// Index in `reason_set` → index in `RULES`.
-    reason_rules: Vec<usize>,
-    log_set: RegexSet,
-    log_rules: Vec<usize>,
-    /// Every other pattern of the catalog (event names, deployment reasons), by pattern text.
-    single: HashMap<&'static str, Regex>,
-}
-
-/// ECS's messages and the log lines the rules look for are ASCII: matching bytes with ASCII-only
-/// classes and case folding keeps the automata small and several times faster than Unicode ones.
-fn compile(pattern: &str) -> Regex {
-    RegexBuilder::new(pattern)
-        .unicode(false)
-        .case_insensitive(true)
-        .build()
-        .expect("catalog regexes compile")
-}
-
-fn compile_set(patterns: &[&str]) -> RegexSet {
-    RegexSetBuilder::new(patterns)
-        .unicode(false)
-        .case_insensitive(true)
-        .build()
-        .expect("catalog regexes compile")
-}
-
-static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
-    let mut reason_patterns = Vec::new();
-    let mut reason_rules = Vec::new();
-    let mut log_patterns = Vec::new();
-    let mut log_rules = Vec::new();
-    let mut single = HashMap::new();
-    let mut add_single = |pattern: &'static str| {
-        single.insert(pattern, compile(pattern));
-    };
-    for (index, rule) in RULES.iter().enumerate() {
-        match rule.trigger {
-            Trigger::Reason(pattern) => {
-                reason_patterns.push(pattern);
-                reason_rules.push(index);
-            }
-            Trigger::Log(pattern) => {
-                log_patterns.push(pattern);
-                log_rules.push(index);
-            }
-            Trigger::Deployment {
-                reason: Some(pattern),
-                ..
-            } => add_single(pattern),
-            Trigger::ServiceAction { event_name, reason } => {
-                add_single(event_name);
-                if let Some(pattern) = reason {
-                    add_single(pattern);
-                }
-            }
-            _ => {}
-        }
-    }
-    Compiled {
-        reason_set: compile_set(&reason_patterns),
-        reason_rules,
-        log_set: compile_set(&log_patterns),
-        log_rules,
-        single,
-    }
-});
-
-/// Whether a catalog pattern matches `text` (case-insensitive).
-pub(crate) fn matches(pattern: &'static str, text: &str) -> bool {
-    match COMPILED.single.get(pattern) {
-        Some(regex) => regex.is_match(text.as_bytes()),
-        None => compile(pattern).is_match(text.as_bytes()),
-    }
-}
-
-/// The first reason rule (catalog order) that matches `text`.
-fn reason_rule(text: &str) -> Option<usize> {
-    let compiled = &*COMPILED;
-    compiled
-        .reason_set
-        .matches(text.as_bytes())
-        .iter()
-        .map(|set_index| compiled.reason_rules[set_index])
-        .min()
-}
-
-/// The first log rule (catalog order) that matches any line, and the last line it matches.
-pub(crate) fn log_rule(lines: &[String]) -> Option<(&'static Rule, usize)> {
-    let compiled = &*COMPILED;
-    let mut best: Option<(usize, usize)> = None; // (rule index, line index)
-    for (line_index, line) in lines.iter().enumerate() {
-        let line = cap(line, 4096); // a pathological line costs no more than a long one
-        for set_index in compiled.log_set.matches(line.as_bytes()).iter() {
-            let rule_index = compiled.log_rules[set_index];
-            match best {
-                Some((best_rule, _)) if best_rule < rule_index => {}
-                _ => best = Some((rule_index, line_index)),
-            }
-        }
-    }
-    best.map(|(rule_index, line_index)| (&RULES[rule_index], line_index))
+/// What decided a task's rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decided {
+    /// What ECS said: a container's reason or the task's stoppedReason.
+    Said,
+    StopCode,
+    ExitCode,
+    /// A log line refined the decision.
+    Log,
+    NotStopped,
+    Fallback,
 }
 
 /// Why one task stopped, and what shows it.
 #[derive(Debug, Clone)]
 pub struct TaskVerdict {
     pub rule: &'static Rule,
+    pub decided: Decided,
     /// The container that decided, by name.
     pub container: Option<String>,
     /// The ECS text the rule matched.
@@ -151,7 +54,11 @@ pub fn failed_container<'a>(task: &'a Task, td: Option<&TaskDefinition>) -> Opti
         .iter()
         .enumerate()
         .min_by_key(|(position, container)| {
-            let reason_rank = container.reason.as_deref().and_then(reason_rule);
+            let reason_rank = container
+                .reason
+                .as_deref()
+                .and_then(classify::said)
+                .map(|said| said.strength());
             let class = if reason_rank.is_some() {
                 0
             } else {
@@ -210,68 +117,75 @@ pub fn classify_task(
     verdict
 }
 
-/// Phases 1 and 2: what ECS said, then the exit code. Phase 4, the fallback, when neither speaks.
+/// Phases 1 and 2: what ECS said, then the stop code and the exit code. Phase 4, the
+/// fallback, when none speaks.
 fn decide(task: &Task, td: Option<&TaskDefinition>, failed: Option<&Container>) -> TaskVerdict {
-    let verdict =
-        |rule: &'static Rule, container: Option<&str>, matched: Option<&str>| TaskVerdict {
-            rule,
-            container: container.map(str::to_string),
-            matched: matched.map(|text| cap(text, QUOTE_LIMIT).to_string()),
-            log_line: None,
-            evidence: Vec::new(),
-            log_excerpt: Vec::new(),
-        };
+    let verdict = |rule: &'static Rule,
+                   decided: Decided,
+                   container: Option<&str>,
+                   matched: Option<&str>| TaskVerdict {
+        rule,
+        decided,
+        container: container.map(str::to_string),
+        matched: matched.map(|text| cap(text, QUOTE_LIMIT).to_string()),
+        log_line: None,
+        evidence: Vec::new(),
+        log_excerpt: Vec::new(),
+    };
     let stopped =
         task.last_status.as_deref().is_none_or(|s| s == "STOPPED") || task.stopped_at.is_some();
     if !stopped {
-        let rule = RULES
-            .iter()
-            .find(|r| matches!(r.trigger, Trigger::NotStopped))
-            .expect("the catalog has a not-stopped rule");
-        return verdict(rule, None, None);
+        return verdict(classify::not_stopped(), Decided::NotStopped, None, None);
     }
+    if let Some((said, container, text)) = strongest_said(task, td) {
+        return verdict(said.rule, Decided::Said, container, Some(text));
+    }
+    if let Some(rule) = task.stop_code.as_deref().and_then(classify::by_stop_code) {
+        let reason = task.stopped_reason.as_deref().filter(|r| !r.is_empty());
+        return verdict(rule, Decided::StopCode, None, reason);
+    }
+    if let Some(container) = failed {
+        if let Some(rule) = container.exit_code.and_then(classify::by_exit_code) {
+            return verdict(rule, Decided::ExitCode, Some(&container.name), None);
+        }
+    }
+    verdict(
+        classify::fallback(),
+        Decided::Fallback,
+        failed.map(|c| c.name.as_str()),
+        None,
+    )
+}
 
-    // Containers in the order their reasons count: essential first.
+/// The strongest thing ECS said about the task: the containers' reasons (essential ones first)
+/// and the stoppedReason, each read in the error grammar. A known cause beats a phase alone.
+fn strongest_said<'t>(
+    task: &'t Task,
+    td: Option<&TaskDefinition>,
+) -> Option<(Said, Option<&'t str>, &'t str)> {
     let mut containers: Vec<&Container> = task.containers.iter().collect();
     containers.sort_by_key(|c| !is_essential(c, td));
-    let container_matches: Vec<(usize, &Container)> = containers
-        .iter()
-        .filter_map(|c| Some((reason_rule(c.reason.as_deref()?)?, *c)))
-        .collect();
-    let stopped_reason = task.stopped_reason.as_deref().unwrap_or("");
-    let stopped_reason_match = reason_rule(stopped_reason);
-
-    for (index, rule) in RULES.iter().enumerate() {
-        match rule.trigger {
-            Trigger::Reason(_) => {
-                if let Some((_, container)) = container_matches.iter().find(|(i, _)| *i == index) {
-                    return verdict(rule, Some(&container.name), container.reason.as_deref());
-                }
-                if stopped_reason_match == Some(index) {
-                    return verdict(rule, None, Some(stopped_reason));
-                }
-            }
-            Trigger::StopCode(code) if task.stop_code.as_deref() == Some(code) => {
-                return verdict(rule, None, Some(stopped_reason).filter(|r| !r.is_empty()));
-            }
-            _ => {}
-        }
-    }
-
-    if let Some(container) = failed {
-        if let Some(code) = container.exit_code {
-            let rule = RULES.iter().find(|rule| match rule.trigger {
-                Trigger::ExitCode(Codes::Exactly(codes)) => codes.contains(&code),
-                Trigger::ExitCode(Codes::AnyNonZero) => code != 0,
-                _ => false,
-            });
-            if let Some(rule) = rule {
-                return verdict(rule, Some(&container.name), None);
-            }
-        }
-    }
-    let rule = super::fallback_rule();
-    verdict(rule, failed.map(|c| c.name.as_str()), None)
+    let said_by_containers = containers.into_iter().filter_map(|container| {
+        let reason = container.reason.as_deref()?;
+        let rank = !is_essential(container, td);
+        Some((
+            classify::said(reason)?,
+            Some(container.name.as_str()),
+            reason,
+            rank,
+        ))
+    });
+    let said_by_task = task
+        .stopped_reason
+        .as_deref()
+        .and_then(|reason| Some((classify::said(reason)?, None, reason, false)));
+    said_by_containers
+        .chain(said_by_task)
+        .enumerate()
+        .min_by_key(|(position, (said, _, _, sidecar))| {
+            (said.cause.is_none(), *sidecar, said.strength(), *position)
+        })
+        .map(|(_, (said, container, text, _))| (said, container, text))
 }
 
 /// Phase 3: the log refines a decision taken from an exit code or the fallback ("exit 1" becomes
@@ -282,20 +196,20 @@ fn refine_with_logs(verdict: &mut TaskVerdict, task: &Task, tail: &LogTail) {
         .iter()
         .map(|line| cap(line.trim_end(), QUOTE_LIMIT).to_string())
         .collect();
-    let refinable = match verdict.rule.trigger {
-        Trigger::ExitCode(_) => verdict
+    let refinable = match verdict.decided {
+        Decided::ExitCode => verdict
             .container
             .as_deref()
             .and_then(|name| task.container(name))
             .and_then(|c| c.exit_code)
             .is_some_and(|code| code != 0),
-        Trigger::Fallback => true,
+        Decided::Fallback => true,
         _ => false,
     };
     if !refinable {
         return;
     }
-    let Some((rule, line_index)) = log_rule(&tail.lines) else {
+    let Some((rule, line_index)) = classify::log_rule(&tail.lines) else {
         return;
     };
     let line = cap(tail.lines[line_index].trim(), QUOTE_LIMIT).to_string();
@@ -315,6 +229,7 @@ fn refine_with_logs(verdict: &mut TaskVerdict, task: &Task, tail: &LogTail) {
     verdict.evidence.push(evidence(&source, &line));
     verdict.log_line = Some(line);
     verdict.rule = rule;
+    verdict.decided = Decided::Log;
 }
 
 /// The facts that decided, quoted with where they came from: the failed container first, then
@@ -385,14 +300,4 @@ fn task_evidence(task: &Task, decisive: Option<&str>, verdict: &TaskVerdict) -> 
     items
 }
 
-/// At most `limit` bytes of `text`, cut on a character boundary.
-pub(crate) fn cap(text: &str, limit: usize) -> &str {
-    if text.len() <= limit {
-        return text;
-    }
-    let mut end = limit;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
-}
+pub(crate) use crate::text::cap;

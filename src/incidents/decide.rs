@@ -237,7 +237,7 @@ pub enum Decision {
     Duplicate,
     /// Counted into an incident; nothing is sent. `why` is for the summary line.
     Counted {
-        incident: IncidentView,
+        incident: Box<IncidentView>,
         why: &'static str,
     },
     /// Send `kind` about `incidents` (one, or several for a "Resolved"). `retry`: the message
@@ -615,7 +615,7 @@ fn count(
 ) -> Decision {
     note(incident, deployment, clock);
     Decision::Counted {
-        incident: IncidentView::from(&*incident),
+        incident: Box::new(IncidentView::from(&*incident)),
         why,
     }
 }
@@ -668,7 +668,7 @@ fn recover(state: &mut ScopeState, event_id: &str, clock: Clock, policy: &Policy
     }
     match silent.into_iter().next() {
         Some(incident) => Decision::Counted {
-            incident,
+            incident: Box::new(incident),
             why: "resolved quietly (a Resolved was sent within the window)",
         },
         None => Decision::Nothing,

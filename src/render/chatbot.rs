@@ -11,9 +11,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{
-    char_count, clean_line, occurrences_line, one_line, task_definition_name, task_id, truncate,
-};
+use super::{char_count, clean_line, occurrences_line, one_line, truncate};
 use crate::report::{Report, Severity};
 
 /// Conservative lengths: the notification must render in Slack, whose text objects hold 3,000
@@ -184,27 +182,13 @@ fn description(report: &Report) -> String {
 /// "Service `checkout` · Cluster `prod` · Account `1111…` · Region `eu-west-1` · Task `0f3a…` ·
 /// Rule `oom-killed` · `ecs-doctor …`".
 fn footer(report: &Report) -> String {
-    let resources = &report.resources;
-    let facts = [
-        ("Service", resources.service.as_deref()),
-        ("Cluster", resources.cluster.as_deref()),
-        ("Account", resources.account.as_deref()),
-        ("Region", resources.region.as_deref()),
-        ("Task", task_id(report)),
-        (
-            "Task definition",
-            resources
-                .task_definition
-                .as_deref()
-                .map(task_definition_name),
-        ),
-        ("Rule", Some(report.rule.as_str())),
-    ];
-    let mut shown: Vec<String> = facts
+    let mut shown: Vec<String> = report
+        .places()
         .into_iter()
-        .filter_map(|(label, value)| {
-            let value = one_line(value?);
-            (!value.is_empty()).then(|| format!("{label} {}", code_span(&value)))
+        .filter(|place| place.resource || place.key == "rule")
+        .filter_map(|place| {
+            let value = one_line(&place.value);
+            (!value.is_empty()).then(|| format!("{} {}", place.label, code_span(&value)))
         })
         .collect();
     shown.push(format!(
@@ -294,29 +278,12 @@ fn related_resources(report: &Report) -> Vec<String> {
 }
 
 fn additional_context(report: &Report) -> Map<String, Value> {
-    let resources = &report.resources;
-    let entries = [
-        ("category", Some(report.category.id())),
-        ("severity", Some(report.severity.id())),
-        ("cluster", resources.cluster.as_deref()),
-        ("service", resources.service.as_deref()),
-        ("account", resources.account.as_deref()),
-        ("region", resources.region.as_deref()),
-        ("rule", Some(report.rule.as_str())),
-        ("taskId", task_id(report)),
-        (
-            "taskDefinition",
-            resources
-                .task_definition
-                .as_deref()
-                .map(task_definition_name),
-        ),
-    ];
-    entries
+    report
+        .places()
         .into_iter()
-        .filter_map(|(key, value)| {
-            let value = fit(&one_line(value?), QUOTE_MAX_CHARS, escape);
-            (!value.is_empty()).then(|| (key.to_owned(), Value::String(value)))
+        .filter_map(|place| {
+            let value = fit(&one_line(&place.value), QUOTE_MAX_CHARS, escape);
+            (!value.is_empty()).then(|| (place.key.to_owned(), Value::String(value)))
         })
         .collect()
 }

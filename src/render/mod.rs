@@ -205,21 +205,7 @@ fn without_ansi(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-/// At most `max` characters, cut on a character boundary and ended with "…" when cut.
-pub(crate) fn truncate(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        None => text.to_owned(),
-        Some(_) => {
-            let keep = max.saturating_sub(1);
-            let end = text.char_indices().nth(keep).map_or(text.len(), |(i, _)| i);
-            format!("{}…", &text[..end])
-        }
-    }
-}
-
-pub(crate) fn char_count(text: &str) -> usize {
-    text.chars().count()
-}
+pub(crate) use crate::text::{char_count, truncate};
 
 /// "9 of 10 tasks stopped in the last 30 min: same cause; others: app-crash 1".
 pub(crate) fn occurrences_line(occurrences: &Occurrences) -> String {
@@ -246,19 +232,6 @@ pub(crate) fn occurrences_line(occurrences: &Occurrences) -> String {
         line.push_str(&others.join(", "));
     }
     line
-}
-
-pub(crate) use crate::arn::task_definition_name;
-
-/// The task id: the resource's own, or the last part of its ARN.
-pub(crate) fn task_id(report: &Report) -> Option<&str> {
-    let resources = &report.resources;
-    resources.task_id.as_deref().or_else(|| {
-        resources
-            .task_arn
-            .as_deref()
-            .and_then(|arn| arn.rsplit('/').next())
-    })
 }
 
 pub(crate) fn severity_label(severity: Severity) -> String {
@@ -408,12 +381,5 @@ pub(crate) mod tests {
             clean_line("\tat Main.main(Main.java:3)\r"),
             " at Main.main(Main.java:3)"
         );
-    }
-
-    #[test]
-    fn truncation_cuts_on_a_character_boundary() {
-        assert_eq!(truncate("héllo wörld", 5), "héll…");
-        assert_eq!(truncate("héllo", 5), "héllo");
-        assert_eq!(char_count(&truncate(&"é".repeat(300), 99)), 99);
     }
 }

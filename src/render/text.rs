@@ -4,10 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::{
-    char_count, clean_line, occurrences_line, one_line, severity_label, task_definition_name,
-    task_id, truncate,
-};
+use super::{char_count, clean_line, occurrences_line, one_line, severity_label, truncate};
 use crate::report::Report;
 
 /// SNS: "less than 100 characters".
@@ -185,49 +182,40 @@ pub fn body(report: &Report) -> String {
 
 /// Where it happened and which rule decided, one fact a line so each can be copied.
 fn footer(out: &mut String, report: &Report) {
-    let resources = &report.resources;
-    let mut facts: Vec<(&str, String)> = Vec::new();
-    let mut fact = |label: &'static str, value: Option<&str>| {
-        if let Some(value) = value.map(one_line).filter(|value| !value.is_empty()) {
-            facts.push((label, value));
-        }
-    };
-    fact("Account", resources.account.as_deref());
-    fact("Region", resources.region.as_deref());
-    fact("Cluster", resources.cluster.as_deref());
-    fact("Service", resources.service.as_deref());
-    fact("Task", task_id(report));
-    fact(
-        "Task definition",
-        resources
-            .task_definition
-            .as_deref()
-            .map(task_definition_name),
-    );
-    fact("Container", resources.container.as_deref());
-    fact("Deployment", resources.deployment_id.as_deref());
+    let mut facts: Vec<(&str, String)> = report
+        .places()
+        .into_iter()
+        .filter(|place| place.resource)
+        .map(|place| (place.label, one_line(&place.value)))
+        .filter(|(_, value)| !value.is_empty())
+        .collect();
     let event = &report.event;
-    let event_line = event.id.as_deref().map(|id| {
+    if let Some(id) = event.id.as_deref() {
         let details: Vec<&str> = [Some(event.detail_type.as_str()), event.time.as_deref()]
             .into_iter()
             .flatten()
             .filter(|detail| !detail.is_empty())
             .collect();
-        if details.is_empty() {
+        let line = if details.is_empty() {
             id.to_owned()
         } else {
             format!("{id} ({})", details.join(", "))
-        }
-    });
-    fact("Event", event_line.as_deref());
-    let rule = format!(
-        "{} (category {}, severity {})",
-        report.rule, report.category, report.severity
-    );
-    fact("Rule", Some(&rule));
-    let explain = format!("ecs-doctor explain-category {}", report.category);
-    fact("Explanation", Some(&explain));
-
+        };
+        facts.push(("Event", one_line(&line)));
+    }
+    facts.push((
+        "Rule",
+        format!(
+            "{} (category {}, severity {})",
+            one_line(&report.rule),
+            report.category,
+            report.severity
+        ),
+    ));
+    facts.push((
+        "Explanation",
+        format!("ecs-doctor explain-category {}", report.category),
+    ));
     let width = facts
         .iter()
         .map(|(label, _)| label.len())

@@ -1,0 +1,73 @@
+//! Found in the application's logs: they refine a decision taken from an exit code.
+
+use super::*;
+use crate::diagnose::grammar::Cause;
+use crate::report::Category::*;
+
+pub(super) static RULES: &[Rule] = &[
+    Rule {
+        id: "log-language-oom",
+        aliases: &[],
+        category: Oom,
+        headline: "Out of memory (runtime heap)",
+        triggers: &[Trigger::Log { on: On::Any, cause: Cause::Oom }],
+        detects: "A language runtime's out-of-memory error in the log: Java OutOfMemoryError, Node 'JavaScript heap out of memory', Python MemoryError, Go 'runtime: out of memory'.",
+        why: "The runtime's heap hit its own ceiling (-Xmx, --max-old-space-size) or the container's limit; the process exited on it rather than being killed by the kernel.",
+        fix: "Size the runtime's heap to the container: JVM -XX:MaxRAMPercentage=75, Node --max-old-space-size about 75% of the container memory; raise the container memory if the working set is legitimate; fix the leak if it grows without bound.",
+        reads: &[Fact::LogLines, Fact::ExitCode, Fact::TaskDefinition],
+        summary: "Container {container} ran out of memory inside its language runtime (limit {memory_limit|not known}) and exited {exit_code|}. The log says: '{log_line}'.",
+        steps: &[TASKDEF_MEMORY, MEMORY_METRICS, TAIL_LOGS],
+    },
+    Rule {
+        id: "log-aws-access-denied",
+        aliases: &[],
+        category: TaskRoleAccessDenied,
+        headline: "AWS access denied (task role)",
+        triggers: &[Trigger::Log { on: On::Any, cause: Cause::AccessDenied }, Trigger::Log { on: On::Any, cause: Cause::NoCredentials }],
+        detects: "AccessDenied, 'is not authorized to perform' or 'Unable to locate credentials' in the container's log.",
+        why: "The application's AWS SDK uses the task role (not the execution role). The task definition has no taskRoleArn, or the role lacks the action the application calls.",
+        fix: "Set taskRoleArn on the task definition and grant that role the action named in the log, on the resource named in the log.",
+        reads: &[Fact::LogLines, Fact::TaskDefinition],
+        summary: "Container {container}'s AWS calls were refused: the task role ({task_role|none set}) lacks a permission or credentials. The log says: '{log_line}'.",
+        steps: &[TASKDEF_ROLES, TASK_ROLE_POLICIES, TAIL_LOGS],
+    },
+    Rule {
+        id: "log-missing-env-or-config",
+        aliases: &[],
+        category: MissingEnvOrConfig,
+        headline: "Missing configuration",
+        triggers: &[Trigger::Log { on: On::Any, cause: Cause::Config }],
+        detects: "A missing setting or an unparsable configuration in the log, whoever says it: the language runtime (KeyError: 'DATABASE_URL', 'Could not resolve placeholder'), a shell ('DATABASE_URL: unbound variable'), or a config parser ('yaml: line 3 …', '[config] section … is missing', 'invalid config').",
+        why: "The task definition (or its secrets) does not provide a setting the application requires at start-up, or a config file in the image or a secret's value cannot be parsed.",
+        fix: "Add the variable to the container's environment or secrets in the task definition (secrets for credentials), or fix the config value, then deploy the new revision.",
+        reads: &[Fact::LogLines, Fact::TaskDefinition],
+        summary: "Container {container} exited {exit_code|} because its configuration is incomplete or invalid. The log says: '{log_line}'.",
+        steps: &[TASKDEF_ENV_NAMES, TAIL_LOGS, ROLLBACK],
+    },
+    Rule {
+        id: "log-dependency-unreachable",
+        aliases: &[],
+        category: DbConnection,
+        headline: "Database unreachable",
+        triggers: &[Trigger::Log { on: On::Any, cause: Cause::Network }],
+        detects: "A refused, timed-out or unresolvable connection to a database or other dependency in the log: ECONNREFUSED, 'could not connect to server', 'Communications link failure', getaddrinfo ENOTFOUND.",
+        why: "The application exits when it cannot reach its database at start: the security group of the database does not admit the task's security group, the host name or port is wrong, the database is down or out of connections, or the credentials are rejected.",
+        fix: "Allow the task's security group in the database's security group on its port; check the host name and port in the configuration; check the database's health and connection limit.",
+        reads: &[Fact::LogLines],
+        summary: "Container {container} exited {exit_code|} because it could not connect to a dependency. The log says: '{log_line}'.",
+        steps: &[TAIL_LOGS, TASK_ENI],
+    },
+    Rule {
+        id: "log-crash-trace",
+        aliases: &[],
+        category: AppCrash,
+        headline: "Application crashed",
+        triggers: &[Trigger::Log { on: On::Any, cause: Cause::Crash }],
+        detects: "An exception or panic in the log: a Python traceback's last line, Java 'Exception in thread …', a Node Error, a Go panic, a Rust panic.",
+        why: "The application hit an error it did not handle and exited.",
+        fix: "Read the quoted exception and the lines before it; fix the code or the input that raised it, or roll back.",
+        reads: &[Fact::LogLines, Fact::ExitCode],
+        summary: "Container {container} crashed (exit {exit_code|not recorded}) on an unhandled error. The log says: '{log_line}'.",
+        steps: &[TAIL_LOGS, ROLLBACK],
+    },
+];

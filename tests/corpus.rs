@@ -1,0 +1,276 @@
+//! Real failure messages from public sources (`tests/corpus/messages.jsonl`, collected and
+//! sourced as `tests/corpus/README.md` says), each turned into the event or incident ECS would
+//! deliver with it, and diagnosed by the engine. The test reports the accuracy per phase and
+//! fails below 97 % overall or in any phase, on any benign message alerted, and on any failure
+//! not alerted.
+//!
+//! How each entry becomes an incident (`incident_of`, the corpus's script):
+//! - `container.reason`: a stopped task whose container has that reason (and the exit code and
+//!   stop code the source gave);
+//! - `task.stoppedReason` / `task.stopCode`: a stopped task with that stoppedReason or stop code;
+//! - `log`: a stopped task whose container exited (1 unless the source said otherwise), with the
+//!   log tail the source gave as its log lines;
+//! - `deployment.reason`: an "ECS Deployment State Change" with that event name and reason;
+//! - `service-action`: an "ECS Service Action" with that event name and reason; its eventType is
+//!   INFO for the names AWS documents as INFO, WARN otherwise;
+//! - `service.event`: a message ECS writes to the service's events (DescribeServices), which the
+//!   function reads when a service action arrives: an "ECS Service Action" whose name says nothing
+//!   ecs-doctor knows, with the message as the service's newest event.
+//!
+//! Run `cargo test --test corpus -- --nocapture` for the table.
+
+use std::collections::BTreeMap;
+
+use ecs_doctor::event::{Container, DeploymentChange, Detail, EcsEvent, ServiceAction, Task};
+use ecs_doctor::incident::{Incident, LogTail, Service, ServiceEvent};
+use ecs_doctor::{diagnose, Category};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+struct Entry {
+    id: String,
+    phase: String,
+    label: String,
+    #[serde(rename = "where")]
+    place: String,
+    message: String,
+    exit_code: Option<i32>,
+    stop_code: Option<String>,
+    event_name: Option<String>,
+    log: Option<Vec<String>>,
+    source: String,
+}
+
+const ACCOUNT: &str = "111122223333";
+const REGION: &str = "eu-west-1";
+
+/// The service action names AWS documents with the INFO event type.
+const INFO_ACTIONS: &[&str] = &[
+    "SERVICE_STEADY_STATE",
+    "TASKSET_STEADY_STATE",
+    "CAPACITY_PROVIDER_STEADY_STATE",
+    "SERVICE_DESIRED_COUNT_UPDATED",
+    "TASKS_STOPPED",
+    "SERVICE_DEPLOYMENT_IN_PROGRESS",
+    "SERVICE_DEPLOYMENT_COMPLETED",
+];
+
+fn entries() -> Vec<Entry> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/messages.jsonl");
+    std::fs::read_to_string(path)
+        .expect("tests/corpus/messages.jsonl")
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect()
+}
+
+fn envelope(detail: Detail) -> EcsEvent {
+    EcsEvent {
+        id: Some("corpus".into()),
+        account: Some(ACCOUNT.into()),
+        region: Some(REGION.into()),
+        time: None,
+        resources: vec![format!("arn:aws:ecs:{REGION}:{ACCOUNT}:service/prod/api")],
+        detail,
+    }
+}
+
+fn stopped_task(
+    containers: Vec<Container>,
+    stop_code: Option<String>,
+    reason: Option<String>,
+) -> Task {
+    Task {
+        task_arn: Some(format!(
+            "arn:aws:ecs:{REGION}:{ACCOUNT}:task/prod/0f3a5c1e9d2b4a6f8e7d6c5b4a392817"
+        )),
+        cluster_arn: Some(format!("arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/prod")),
+        task_definition_arn: Some(format!(
+            "arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/api:7"
+        )),
+        last_status: Some("STOPPED".into()),
+        desired_status: Some("STOPPED".into()),
+        stop_code,
+        stopped_reason: reason,
+        group: Some("service:api".into()),
+        started_by: Some("ecs-svc/1234567890123456789".into()),
+        containers,
+        ..Task::default()
+    }
+}
+
+fn container(exit_code: Option<i32>, reason: Option<String>) -> Container {
+    Container {
+        name: "api".into(),
+        last_status: Some("STOPPED".into()),
+        exit_code,
+        reason,
+        ..Container::default()
+    }
+}
+
+fn service_action(name: &str, reason: Option<String>) -> Detail {
+    Detail::ServiceAction(ServiceAction {
+        event_type: Some(
+            if INFO_ACTIONS.contains(&name) {
+                "INFO"
+            } else {
+                "WARN"
+            }
+            .into(),
+        ),
+        event_name: name.into(),
+        cluster_arn: Some(format!("arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/prod")),
+        reason: reason.filter(|r| !r.is_empty()),
+        ..ServiceAction::default()
+    })
+}
+
+/// The incident ECS would deliver with the entry's message (see the module's documentation).
+fn incident_of(entry: &Entry) -> Incident {
+    let message = entry.message.clone();
+    match entry.place.as_str() {
+        "container.reason" => {
+            let task = stopped_task(
+                vec![container(entry.exit_code, Some(message))],
+                entry.stop_code.clone(),
+                None,
+            );
+            Incident::from_event(envelope(Detail::Task(Box::new(task))))
+        }
+        "task.stoppedReason" => {
+            let task = stopped_task(
+                vec![container(entry.exit_code, None)],
+                entry.stop_code.clone(),
+                Some(message),
+            );
+            Incident::from_event(envelope(Detail::Task(Box::new(task))))
+        }
+        "task.stopCode" => {
+            let task = stopped_task(vec![container(entry.exit_code, None)], Some(message), None);
+            Incident::from_event(envelope(Detail::Task(Box::new(task))))
+        }
+        "log" => {
+            let task = stopped_task(
+                vec![container(Some(entry.exit_code.unwrap_or(1)), None)],
+                Some("EssentialContainerExited".into()),
+                Some("Essential container in task exited".into()),
+            );
+            let mut incident = Incident::from_event(envelope(Detail::Task(Box::new(task))));
+            incident.logs.push(LogTail {
+                container: "api".into(),
+                lines: entry.log.clone().unwrap_or_else(|| vec![message]),
+                ..LogTail::default()
+            });
+            incident
+        }
+        "deployment.reason" => {
+            Incident::from_event(envelope(Detail::Deployment(DeploymentChange {
+                event_type: Some("ERROR".into()),
+                event_name: entry.event_name.clone().unwrap_or_default(),
+                deployment_id: Some("ecs-svc/1234567890123456789".into()),
+                reason: Some(message),
+                ..DeploymentChange::default()
+            })))
+        }
+        "service-action" => Incident::from_event(envelope(service_action(
+            entry.event_name.as_deref().unwrap_or_default(),
+            Some(message),
+        ))),
+        "service.event" => {
+            let mut incident = Incident::from_event(envelope(service_action("", None)));
+            incident.service = Some(Service {
+                name: "api".into(),
+                events: vec![ServiceEvent {
+                    created_at: None,
+                    message,
+                }],
+                ..Service::default()
+            });
+            incident
+        }
+        other => panic!("{}: unknown where '{other}'", entry.id),
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    right: usize,
+    total: usize,
+}
+
+#[test]
+fn real_messages_are_diagnosed_as_labelled_in_every_phase() {
+    let entries = entries();
+    assert!(entries.len() >= 200, "only {} messages", entries.len());
+    let mut by_phase: BTreeMap<&str, Tally> = BTreeMap::new();
+    let mut wrong = Vec::new();
+    let mut alerting_wrong = Vec::new();
+    for entry in &entries {
+        assert!(
+            !entry.source.trim().is_empty(),
+            "{} has no source",
+            entry.id
+        );
+        let label = Category::from_id(&entry.label)
+            .unwrap_or_else(|| panic!("{}: unknown label {}", entry.id, entry.label));
+        let report = diagnose(&incident_of(entry));
+        let tally = by_phase.entry(entry.phase.as_str()).or_default();
+        tally.total += 1;
+        if report.category == label {
+            tally.right += 1;
+        } else {
+            wrong.push(format!(
+                "{} [{}] expected {} got {} ({}): {}",
+                entry.id, entry.phase, label, report.category, report.rule, entry.message
+            ));
+        }
+        if report.notify != label.notify() {
+            alerting_wrong.push(format!(
+                "{}: {} {} (expected {}, diagnosed {}): {}",
+                entry.id,
+                if label.notify() {
+                    "failure NOT alerted"
+                } else {
+                    "benign message ALERTED"
+                },
+                entry.label,
+                label,
+                report.category,
+                entry.message
+            ));
+        }
+    }
+    let right: usize = by_phase.values().map(|t| t.right).sum();
+    let total: usize = by_phase.values().map(|t| t.total).sum();
+    eprintln!("| phase | right | messages | accuracy |\n|---|---|---|---|");
+    for (phase, tally) in &by_phase {
+        eprintln!(
+            "| {phase} | {} | {} | {:.1} % |",
+            tally.right,
+            tally.total,
+            100.0 * tally.right as f64 / tally.total as f64
+        );
+    }
+    eprintln!(
+        "| **all** | {right} | {total} | {:.1} % |",
+        100.0 * right as f64 / total as f64
+    );
+    for line in &wrong {
+        eprintln!("wrong: {line}");
+    }
+    assert!(alerting_wrong.is_empty(), "{}", alerting_wrong.join("\n"));
+    for (phase, tally) in &by_phase {
+        let accuracy = tally.right as f64 / tally.total as f64;
+        assert!(
+            accuracy >= 0.97,
+            "phase {phase}: {:.1} % ({} of {})\n{}",
+            100.0 * accuracy,
+            tally.right,
+            tally.total,
+            wrong.join("\n")
+        );
+    }
+    assert!(right as f64 / total as f64 >= 0.97);
+}
