@@ -20,7 +20,7 @@ use crate::config::Config;
 use crate::diagnose::diagnose;
 use crate::event::{parse_value, EcsEvent, EventError};
 use crate::gather::{gaps, gather_with_stats, GatherStats};
-use crate::incident::Incident;
+use crate::incident::{Gap, GapKind, Incident};
 use crate::incidents::{
     message, placement, Cause, Clock, Decision, FloodControl, MemoryStore, MessageKind, Occurrence,
     Placement, Recorded, Store, StormDecision,
@@ -28,6 +28,35 @@ use crate::incidents::{
 use crate::notify::{self, NotifyError};
 use crate::render::render;
 use crate::report::{Category, Report};
+
+/// Where processing time comes from: the system clock, or a test's.
+#[derive(Clone, Default)]
+pub struct Now(Option<Arc<dyn Fn() -> i64 + Send + Sync>>);
+
+impl Now {
+    /// A clock of the caller's (tests play a day of events in seconds).
+    pub fn from_fn(now_ms: impl Fn() -> i64 + Send + Sync + 'static) -> Now {
+        Now(Some(Arc::new(now_ms)))
+    }
+
+    /// Milliseconds since the epoch.
+    pub fn ms(&self) -> i64 {
+        match &self.0 {
+            Some(now) => now(),
+            None => chrono::Utc::now().timestamp_millis(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Now {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Now(test)"
+        } else {
+            "Now(system)"
+        })
+    }
+}
 
 /// What the function keeps for every event: settings, clients, and the warm container's state.
 #[derive(Debug)]
@@ -41,6 +70,8 @@ pub struct App {
     pub caches: Caches,
     /// Flood control's state in this container (without DEDUPE_TABLE, or when it fails).
     pub memory: Arc<MemoryStore>,
+    /// Processing time (the system clock but in tests).
+    pub now: Now,
 }
 
 impl App {
@@ -57,6 +88,7 @@ impl App {
             clients,
             caches: Caches::default(),
             memory: Arc::default(),
+            now: Now::default(),
             config,
         }
     }
@@ -217,10 +249,6 @@ fn ms_since(start: Instant) -> f64 {
     (start.elapsed().as_secs_f64() * 1000.0 * 10.0).round() / 10.0
 }
 
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
-
 /// One invocation: what it saw and did, for the steps and the summary line.
 struct Run<'a> {
     app: &'a App,
@@ -326,11 +354,14 @@ impl<'a> Run<'a> {
         event
             .id
             .clone()
-            .unwrap_or_else(|| format!("no-id-{}", now_ms()))
+            .unwrap_or_else(|| format!("no-id-{}", self.app.now.ms()))
     }
 
     fn clock(&self, event: &EcsEvent) -> Clock {
-        Clock::new(event.time.map(|time| time.timestamp_millis()), now_ms())
+        Clock::new(
+            event.time.map(|time| time.timestamp_millis()),
+            self.app.now.ms(),
+        )
     }
 
     fn flood(&self) -> FloodControl<'_> {
@@ -526,7 +557,7 @@ impl<'a> Run<'a> {
                 }
                 StormDecision::Joins(storm) => {
                     self.flood()
-                        .confirm(&placement.scope, &event_id, &recorded, now_ms())
+                        .confirm(&placement.scope, &event_id, &recorded, self.app.now.ms())
                         .await;
                     self.outcome.incident = Some("storm-member".into());
                     self.outcome.add_note(format!(
@@ -552,17 +583,27 @@ impl<'a> Run<'a> {
         recorded: &Recorded,
     ) -> Result<Outcome, HandlerError> {
         self.outcome.incident_id = Some(report.incident.id.clone());
+        let mut report = report.clone();
+        if let Some(fallback) = self.store.fallback() {
+            report.gaps.push(Gap::new(
+                GapKind::Unavailable,
+                "flood control's shared state",
+                fallback,
+                "this container decided alone: the alert may repeat one another container sent; see the function's DynamoDB table and its throttling",
+            ));
+        }
+        let report = &report;
         if let Err(error) = self.publish(report).await {
             let phase = Instant::now();
             self.flood()
-                .release(&placement.scope, event_id, now_ms())
+                .release(&placement.scope, event_id, self.app.now.ms())
                 .await;
             self.timings.dedupe += ms_since(phase);
             return Err(error);
         }
         let phase = Instant::now();
         self.flood()
-            .confirm(&placement.scope, event_id, recorded, now_ms())
+            .confirm(&placement.scope, event_id, recorded, self.app.now.ms())
             .await;
         self.timings.dedupe += ms_since(phase);
         Ok(self.outcome.clone())
@@ -689,7 +730,7 @@ fn failure(placement: &Placement, quick: &Report, report: &Report, diagnosed: bo
 }
 
 /// An incident of the event alone, and why nothing more could be read.
-fn with_gap(event: &EcsEvent, gap: crate::incident::Gap) -> Incident {
+fn with_gap(event: &EcsEvent, gap: Gap) -> Incident {
     let mut incident = Incident::from_event(event.clone());
     incident.gaps.push(gap);
     incident

@@ -103,7 +103,9 @@ pub fn prepare(report: &Report, rendered: Rendered) -> Result<Message, NotifyErr
     if first.size() <= limit {
         return Ok(first);
     }
-    let mut report = report.clone();
+    // Scrubbed before anything is cut: a cut secret's head must not survive for the scrubber
+    // to miss.
+    let mut report = crate::render::scrubbed(report);
     let mut cut = Vec::new();
     let mut last_size = first.size();
     for step in SHRINK_STEPS {

@@ -265,3 +265,55 @@ async fn repeats_are_folded_into_one_follow_up_per_window() {
         "{summary}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invocation_dropped_between_recording_and_publishing_is_published_once_by_its_retry() {
+    use ecs_doctor::handler::Now;
+    use std::sync::atomic::{AtomicI64, Ordering};
+    use support::canned::{CannedAws, Fault};
+
+    let (moto, sdk, seeded) = crash_loop().await;
+    let now = Arc::new(AtomicI64::new(seed::now_ms()));
+    let clock = {
+        let now = now.clone();
+        move || now.load(Ordering::SeqCst)
+    };
+    // SNS hangs: the invocation records its alert as pending, then dies in the publish (the
+    // Lambda timeout, played by dropping the future).
+    let hanging = CannedAws::start(&[("Publish", Fault::Hang)]);
+    let hanging_sns = hanging
+        .clients(ecs_doctor::aws::AwsOptions::default())
+        .await
+        .sns()
+        .clone();
+    let mut dying = container(&moto, &seeded.topic_arn).await;
+    dying.clients = dying.clients.clone().with_sns(hanging_sns);
+    dying.now = Now::from_fn(clock.clone());
+    let event = crash_of(&seeded.task_definition_arn, "dropped", seed::TASK_ID);
+    let dropped = tokio::time::timeout(
+        Duration::from_secs(3),
+        handle_value(&dying, event.clone(), None),
+    )
+    .await;
+    assert!(dropped.is_err(), "the invocation died before publishing");
+
+    // The same event again while the dead invocation's lease runs: a concurrent redelivery.
+    let mut other = container(&moto, &seeded.topic_arn).await;
+    other.now = Now::from_fn(clock.clone());
+    let redelivered = handle_value(&other, event.clone(), None).await.unwrap();
+    assert_eq!(
+        redelivered.outcome,
+        OutcomeKind::Duplicate,
+        "{redelivered:?}"
+    );
+
+    // Lambda's retry, a minute later: it publishes the pending alert, once.
+    now.fetch_add(60_000, Ordering::SeqCst);
+    let retried = handle_value(&other, event.clone(), None).await.unwrap();
+    assert_eq!(retried.outcome, OutcomeKind::Published, "{retried:?}");
+    assert_eq!(retried.incident.as_deref(), Some("opened"));
+    let again = handle_value(&other, event, None).await.unwrap();
+    assert_eq!(again.outcome, OutcomeKind::Duplicate, "{again:?}");
+    let reports = drain(&sdk, &seeded.queue_url).await;
+    assert_eq!(reports.len(), 1, "{reports:#?}");
+}

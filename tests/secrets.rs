@@ -38,6 +38,21 @@ const PLANTED: &[(&str, &str, &str)] = &[
     ("npm token", "npm ERR! token npm_abcdefghijklmnopqrstuvwxyz0123456789 expired", "npm_abcdefghijklmnopqrstuvwxyz0123456789"),
     ("twilio key", "twilio SK2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d rejected", "SK2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d"),
     ("datadog key", "DD_API_KEY=0123456789abcdef0123456789abcdef", "0123456789abcdef0123456789abcdef"),
+    // What a review found missed (issue 12), each in the shape it was seen in.
+    ("go header basic", "request headers map[Authorization:[Basic dXNlcjpzM2NyZXQtcGFzcw==] Accept:[*/*]]", "dXNlcjpzM2NyZXQtcGFzcw=="),
+    ("go header json bearer", r#"{"Authorization":["Bearer 9f8e7d6c5b4a3928171605f4e3d2c1b0"],"Accept":["*/*"]}"#, "9f8e7d6c5b4a3928171605f4e3d2c1b0"),
+    ("go mysql dsn", "Error 1045: dsn orders:Ord3rsPw@tcp(orders-db.internal:3306)/orders refused", "Ord3rsPw"),
+    ("url password with slash hash and question mark", "dial postgres://app:pa/ss#wo?rd@db:5432/x failed", "pa/ss#wo?rd"),
+    ("yaml letters-only password", "password: correcthorsebatterystaple", "correcthorsebatterystaple"),
+    ("azure sas signature", "GET https://acct.blob.core.windows.net/c/b?sv=2022-11-02&se=2026-12-01&sr=b&sp=r&sig=Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA%3D%3D 403", "Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA"),
+    ("mysql -p glued", "exec mysql -uroot -pS3cr3tGlued -h db orders", "S3cr3tGlued"),
+    ("curl -u", "curl -u deploy:D3pl0yPass https://artifacts.internal/upload", "D3pl0yPass"),
+    // Kinds named nowhere in the review: caught by their shape.
+    ("gitlab token positional", "clone failed for glpat-xY12aBcD34eFgH56iJkL", "glpat-xY12aBcD34eFgH56iJkL"),
+    ("openai project key in an error", "openai.AuthenticationError: Incorrect API key provided: sk-proj-Ab12Cd34Ef56Gh78Ij90Kl12Mn34Op56", "sk-proj-Ab12Cd34Ef56Gh78Ij90Kl12Mn34Op56"),
+    ("vault token", "vault: permission denied for hvs.CAESIJk3bXlzZWNyZXRWYXVsdFRva2VuMTIz", "hvs.CAESIJk3bXlzZWNyZXRWYXVsdFRva2VuMTIz"),
+    ("docker hub pat", "docker login -u ci --password-stdin <<< dckr_pat_a1B2c3D4e5F6g7H8i9J0kLmNoPq", "dckr_pat_a1B2c3D4e5F6g7H8i9J0kLmNoPq"),
+    ("escaped wire dump", r#"dump: "GET /v1 HTTP/1.1\r\nHost: api\r\nAuthorization: Bearer qW3rTy9uIoP1aSdFgHjKl\r\n\r\n""#, "qW3rTy9uIoP1aSdFgHjKl"),
 ];
 
 /// The crash line that decides: it must still be quoted after scrubbing.
@@ -119,4 +134,83 @@ fn the_decisive_log_line_is_still_quoted() {
         renderings[3].contains(r#"KeyError: 'DATABASE_URL'"#),
         "machine JSON lost the decisive line"
     );
+}
+
+/// A private key printed over several log lines (each line its own CloudWatch event).
+#[test]
+fn a_private_key_spread_over_log_lines_never_leaves() {
+    let body = [
+        "MIIEowIBAAKCAQEAx7example0key1body2line3",
+        "Qk9EWTJsaW5lNGV4YW1wbGVib2R5bGluZTU2Nzg",
+        "ZW5kLW9mLWJvZHktbGluZS1zaXhzZXZlbmVpZ2h0",
+    ];
+    let mut lines = vec![
+        "loading signing key".to_string(),
+        "-----BEGIN RSA PRIVATE KEY-----".to_string(),
+    ];
+    lines.extend(body.iter().map(|line| line.to_string()));
+    lines.push("-----END RSA PRIVATE KEY-----".to_string());
+    lines.push(DECISIVE.to_string());
+    let report = diagnose(&incident_with_log(lines));
+    let rendered = render(&report);
+    for text in [
+        &rendered.subject,
+        &rendered.text,
+        &rendered.chatbot,
+        &rendered.json,
+    ] {
+        for line in body {
+            assert!(!text.contains(&line[..12]), "{line} leaked:\n{text}");
+        }
+    }
+    assert!(rendered.text.contains(DECISIVE));
+}
+
+/// A secret cut at every position by a limit (the 400-byte quote of a reason): its head never
+/// survives, and the decisive line is still quoted.
+#[test]
+fn a_secret_cut_at_every_position_never_leaves_its_head() {
+    let secret = "Sup3rS3cretPassw0rdValue";
+    for cut in 1..secret.len() {
+        // The reason is cut at 400 bytes: the secret starts `cut` bytes before the limit.
+        let filler = "x".repeat(400 - "password=".len() - cut);
+        let reason = format!("CannotPullContainerError: {filler} password={secret} trailing");
+        let mut incident = incident_with_log(vec![DECISIVE.to_string()]);
+        if let Some(ecs_doctor::event::Detail::Task(task)) =
+            incident.event.as_mut().map(|event| &mut event.detail)
+        {
+            task.stopped_reason = Some(reason.clone());
+        }
+        let rendered = render(&diagnose(&incident));
+        for text in [&rendered.text, &rendered.chatbot, &rendered.json] {
+            for start in 0..secret.len().saturating_sub(4) {
+                let piece = &secret[start..start + 4];
+                assert!(
+                    !text.contains(&format!("={piece}"))
+                        && !text.contains(&secret[..secret.len().min(cut).max(4)]),
+                    "cut {cut}: a head of the secret survived:\n{text}"
+                );
+            }
+        }
+    }
+}
+
+fn incident_with_log(lines: Vec<String>) -> Incident {
+    let event = parse(
+        &std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/events/missing-env-or-config.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let mut incident = Incident::from_event(event);
+    incident.logs.push(LogTail {
+        container: "worker".into(),
+        log_group: Some("/ecs/worker".into()),
+        log_stream: Some("ecs/worker/abc".into()),
+        region: Some("eu-west-1".into()),
+        lines,
+    });
+    incident
 }

@@ -155,8 +155,22 @@ fn granted(role: &Value) -> BTreeSet<String> {
     actions
 }
 
-/// A statement on every resource ("*") is allowed only where the action has no resource type
-/// (DescribeTaskDefinition), or with a condition that scopes it.
+/// Actions that have no resource type in the IAM Service Authorization Reference: they can only
+/// be granted on "*".
+const UNSCOPABLE: &[&str] = &[
+    "ecs:DescribeTaskDefinition",
+    "elasticloadbalancing:DescribeTargetGroups",
+    "elasticloadbalancing:DescribeTargetHealth",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeRouteTables",
+    "ec2:DescribeVpcEndpoints",
+    "ec2:DescribeSecurityGroups",
+    "cloudwatch:GetMetricData",
+    "ssm:DescribeParameters",
+];
+
+/// A statement on every resource ("*") is allowed only where every action has no resource type
+/// (UNSCOPABLE), or with a condition that scopes it.
 fn assert_each_statement_is_scoped(role: &Value) {
     for statement in statements(role) {
         let resource = statement.get("Resource").expect("a Resource");
@@ -168,7 +182,10 @@ fn assert_each_statement_is_scoped(role: &Value) {
         if everything {
             let actions = strings(statement.get("Action").unwrap());
             assert!(
-                actions == ["ecs:DescribeTaskDefinition"] || statement.get("Condition").is_some(),
+                actions
+                    .iter()
+                    .all(|action| UNSCOPABLE.contains(&action.as_str()))
+                    || statement.get("Condition").is_some(),
                 "{actions:?} on every resource without a condition"
             );
         }
@@ -340,7 +357,11 @@ fn no_event_is_lost_retries_then_the_failure_queue_then_an_alarm() {
         let actions = at(alarm, &["Properties", "AlarmActions"])
             .as_sequence()
             .unwrap();
-        assert_eq!(target(&actions[0]), "Topic", "alarms notify the topic");
+        assert_eq!(
+            target(&actions[0]),
+            "OpsTopic",
+            "alarms notify the operations topic"
+        );
     }
 
     // Every rule delivers to the function, and keeps what it cannot deliver.
@@ -353,6 +374,50 @@ fn no_event_is_lost_retries_then_the_failure_queue_then_an_alarm() {
             target(at(&targets[0], &["DeadLetterConfig", "Arn"])),
             queue,
             "{name}"
+        );
+    }
+}
+
+#[test]
+fn alarms_do_not_depend_on_the_reports_topic_or_its_key() {
+    let template = load("template.yaml");
+    let reports_key = target(at(
+        resource(&template, "Topic"),
+        &["Properties", "KmsMasterKeyId"],
+    ));
+    let ops_key = target(at(
+        resource(&template, "OpsTopic"),
+        &["Properties", "KmsMasterKeyId"],
+    ));
+    assert_ne!(reports_key, ops_key, "the operations topic has its own key");
+    let policy = serde_norway::to_string(at(
+        resource(&template, &ops_key),
+        &["Properties", "KeyPolicy"],
+    ))
+    .unwrap();
+    assert!(policy.contains("cloudwatch.amazonaws.com"), "{policy}");
+    for (name, alarm) in resources_of_type(&template, "AWS::CloudWatch::Alarm") {
+        for action in at(alarm, &["Properties", "AlarmActions"])
+            .as_sequence()
+            .unwrap()
+        {
+            assert_eq!(target(action), "OpsTopic", "{name}");
+        }
+    }
+}
+
+#[test]
+fn member_accounts_forward_what_resolved_needs() {
+    let template = load("templates/member.yaml");
+    let pattern = serde_norway::to_string(at(
+        resource(&template, "ForwardRule"),
+        &["Properties", "EventPattern"],
+    ))
+    .unwrap();
+    for needed in ["SERVICE_STEADY_STATE", "SERVICE_DEPLOYMENT_COMPLETED"] {
+        assert!(
+            pattern.contains(needed),
+            "member.yaml does not forward {needed}: {pattern}"
         );
     }
 }

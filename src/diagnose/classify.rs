@@ -112,6 +112,22 @@ static LOG_SHAPES: LazyLock<(RegexSet, Vec<Cause>)> = LazyLock::new(|| {
             Cause::Config,
         ),
         (
+            r"environment variable[^.]{0,80}\b(not set|not defined|missing|required|undefined|must be set|empty|not found)",
+            Cause::Config,
+        ),
+        (
+            r"\b(env|environment) var(iable)?s?\b.{0,80}\b(not set|missing|required)",
+            Cause::Config,
+        ),
+        (
+            r"\bno\b[^.\n]{0,80}\b(has been|was|is|were|are) (specified|set|provided|configured|given)\b",
+            Cause::Config,
+        ),
+        (
+            r"\bmissing\b[^\n]{0,60}\b(environment|config|configuration|setting|settings|credentials|variable|key|secret)\b",
+            Cause::Config,
+        ),
+        (
             r#"(?-i)(^|[\s"'])([A-Za-z_][\w.$]*\.)?[A-Z]\w*(Error|Exception)(: |:?$|\[)"#,
             Cause::Crash,
         ),
@@ -141,19 +157,42 @@ fn log_line_rule(line: &str) -> Option<(&'static Rule, Cause)> {
         .find_map(|&cause| by_cause(cause, signals.phase, true).map(|rule| (rule, cause)))
 }
 
-/// The strongest log rule among the lines, and the last line that says it.
+/// Causes that end the process wherever they are said: another platform, out of memory, no
+/// such executable, not executable, no space.
+fn kills_the_process(cause: Cause) -> bool {
+    matches!(
+        cause,
+        Cause::Platform | Cause::Oom | Cause::ExecNotFound | Cause::Permission | Cause::NoSpace
+    )
+}
+
+/// The log rule of a tail, and the line that says it. A crash's cause is at its end: a cause
+/// that kills the process wins wherever it is (the strongest, its last line); otherwise the
+/// last line with a specific cause (a missing setting, a denied AWS call, an unreachable
+/// database), and only then the last bare exception.
 pub fn log_rule(lines: &[String]) -> Option<(&'static Rule, usize)> {
-    let mut best: Option<(Cause, usize, &'static Rule)> = None;
-    for (index, line) in lines.iter().enumerate() {
-        let Some((rule, cause)) = log_line_rule(line) else {
-            continue;
-        };
-        match best {
-            Some((best_cause, _, _)) if best_cause < cause => {}
-            _ => best = Some((cause, index, rule)),
-        }
-    }
-    best.map(|(_, index, rule)| (rule, index))
+    let found: Vec<(usize, &'static Rule, Cause)> = lines
+        .iter()
+        .enumerate()
+        .filter_map(|(index, line)| log_line_rule(line).map(|(rule, cause)| (index, rule, cause)))
+        .collect();
+    let fatal = found
+        .iter()
+        .filter(|(_, _, cause)| kills_the_process(*cause))
+        .min_by_key(|(index, _, cause)| (*cause, std::cmp::Reverse(*index)));
+    // A runtime's panic names the bug; the signal it died of (Go's nil dereference prints
+    // SIGSEGV) is detail, unless nothing else is said.
+    let bare = |cause: Cause| matches!(cause, Cause::Crash | Cause::Segfault);
+    let crashed = found.iter().any(|(_, _, cause)| *cause == Cause::Crash);
+    let specific = || found.iter().rev().find(|(_, _, cause)| !bare(*cause));
+    let last_bare = || {
+        found
+            .iter()
+            .rev()
+            .find(|(_, _, cause)| *cause == Cause::Crash || !crashed)
+    };
+    let pick = fatal.or_else(specific).or_else(last_bare)?;
+    Some((pick.1, pick.0))
 }
 
 /// The rule of a deployment state change: one whose reason cause the reason names first, then

@@ -150,6 +150,8 @@ struct Marker {
     /// A wrapper: its phase is as weak as `Generic` (`was unable to place a task. Reason: X`
     /// is about X when X names a phase of its own).
     weak: bool,
+    /// Only as the whole text (a placement failure's reason `AGENT`).
+    whole: bool,
     signals: &'static [Signal],
 }
 
@@ -158,25 +160,29 @@ const fn l(text: &'static str, signals: &'static [Signal]) -> Marker {
         text,
         word: false,
         weak: false,
+        whole: false,
         signals,
     }
 }
 
 const fn w(text: &'static str, signals: &'static [Signal]) -> Marker {
     Marker {
-        text,
         word: true,
-        weak: false,
-        signals,
+        ..l(text, signals)
     }
 }
 
 const fn wrapper(text: &'static str, signals: &'static [Signal]) -> Marker {
     Marker {
-        text,
-        word: false,
         weak: true,
-        signals,
+        ..l(text, signals)
+    }
+}
+
+const fn whole(text: &'static str, signals: &'static [Signal]) -> Marker {
+    Marker {
+        whole: true,
+        ..l(text, signals)
     }
 }
 
@@ -234,6 +240,11 @@ static MARKERS: &[Marker] = &[
     l("ref pull", PULL), l("failed to copy", PULL), l("failed to extract layer", PULL),
     l("failed to register layer", PULL), l("inspect image", PULL), l("from the registry", PULL),
     l("docker login", PULL), l("image manifest", PULL), l("dkr.ecr.", PULL), l("registry-1.docker.io", PULL),
+    l("/manifests/", PULL), l("error response from daemon: head ", PULL),
+    l("error response from daemon: unauthorized", &[Ph(P::ImagePull), Ca(C::AccessDenied)]),
+    l("invalid reference format", &[Ph(P::ImagePull), Ca(C::Invalid)]),
+    l("normalize image reference", &[Ph(P::ImagePull), Ca(C::Invalid)]),
+    l("failed to authorize", REGISTRY), l("anonymous token", REGISTRY),
     l("pull access denied", &[Ph(P::ImagePull), Ca(C::AccessDenied)]),
     l("manifest unknown", &[Ph(P::ImagePull), Ca(C::NotFound)]),
     l("registry auth", REGISTRY), l("ecr registry auth", REGISTRY), l("getauthorizationtoken", REGISTRY),
@@ -245,6 +256,9 @@ static MARKERS: &[Marker] = &[
     l("getsecretvalue", SECRETS), l("fetching secret", SECRETS), l("fetch secret", SECRETS),
     l("pull the secret", SECRETS), l("pull secrets from", SECRETS), l("secret with arn", SECRETS),
     l("systems manager", SECRETS), l("the secret", SECRETS),
+    // Environment files are fetched from S3 by the execution role before the containers
+    // start, like the secrets.
+    l("env files", SECRETS), l("environment file", SECRETS), l("environmentfiles", SECRETS),
     l("invalid ssm parameters", &[Ph(P::Secrets), Ca(C::Invalid)]),
     l("logging driver", LOGDRIVER), l("logger args", LOGDRIVER), l("log driver", LOGDRIVER),
     l("logdriver", LOGDRIVER), l("log stream", LOGDRIVER), l("log group", LOGDRIVER), w("awslogs", LOGDRIVER),
@@ -272,8 +286,8 @@ static MARKERS: &[Marker] = &[
     l("rolled back", &[Ph(P::Deployment), Ca(C::RolledBack)]),
     w("rollback", &[Ph(P::Deployment), Ca(C::RolledBack)]),
     l("deployment failed", &[Ph(P::Deployment), Ca(C::DeploymentFailed)]),
-    l("tasks failed to start", &[Ph(P::Deployment), Ca(C::DeploymentFailed)]),
-    l("task failed to start", &[Ph(P::Deployment), Ca(C::DeploymentFailed)]),
+    l("tasks failed to start", &[Ca(C::DeploymentFailed)]),
+    l("task failed to start", &[Ca(C::DeploymentFailed)]),
     l("deployment completed", &[Ph(P::Deployment), Ca(C::DeploymentCompleted)]),
     l("lifecycle hook", &[Ph(P::Deployment), Ca(C::LifecycleHook)]),
     l("host ec2", &[Ph(P::Infrastructure), Ca(C::HostGone)]),
@@ -286,6 +300,9 @@ static MARKERS: &[Marker] = &[
     l("no matching manifest for", &[Ca(C::Platform)]), l("does not match the specified platform", &[Ca(C::Platform)]),
     l("image's platform", &[Ca(C::Platform)]), l("image platform", &[Ca(C::Platform)]),
     l("no descriptor for platform", &[Ca(C::Platform)]), l("platform (linux/", &[Ca(C::Platform)]),
+    l("operating system is not supported", &[Ca(C::Platform)]), l("cannot be used on this platform", &[Ca(C::Platform)]),
+    l("does not match the host operating system", &[Ca(C::Platform)]), l("0xc0370101", &[Ca(C::Platform)]),
+    l("image operating system", &[Ca(C::Platform)]), l("image is incompatible with", &[Ca(C::Platform)]),
     l("outofmemory", &[Ca(C::Oom)]), l("out of memory", &[Ca(C::Oom)]), l("oom-kill", &[Ca(C::Oom)]),
     l("oom kill", &[Ca(C::Oom)]), l("oomkill", &[Ca(C::Oom)]), l("killed due to memory usage", &[Ca(C::Oom)]),
     l("cannot allocate memory", &[Ca(C::Oom)]), l("heap out of memory", &[Ca(C::Oom)]), w("memoryerror", &[Ca(C::Oom)]),
@@ -308,6 +325,10 @@ static MARKERS: &[Marker] = &[
     l("failed to load credentials", &[Ca(C::NoCredentials)]), l("credentialsendpointerror", &[Ca(C::NoCredentials)]),
     l("credentialsprovidererror", &[Ca(C::NoCredentials)]), l("missing credentials", &[Ca(C::NoCredentials)]),
     l("unable to load credentials", &[Ca(C::NoCredentials)]), l("/.aws/credentials", &[Ca(C::NoCredentials)]),
+    l("credentials document", &[Ca(C::NoCredentials)]), l("instance credentials", &[Ca(C::NoCredentials)]),
+    l("find aws credentials", &[Ca(C::NoCredentials)]), l("load aws credentials", &[Ca(C::NoCredentials)]),
+    l("security-credentials", &[Ca(C::NoCredentials)]), l("169.254.170.2", &[Ca(C::NoCredentials)]),
+    l("no credentials", &[Ca(C::NoCredentials)]), l("credential provider", &[Ca(C::NoCredentials)]),
     l("accessdenied", &[Ca(C::AccessDenied)]), l("access denied", &[Ca(C::AccessDenied)]),
     l("not authorized", &[Ca(C::AccessDenied)]), w("unauthorized", &[Ca(C::AccessDenied)]),
     w("forbidden", &[Ca(C::AccessDenied)]), w("403", &[Ca(C::AccessDenied)]), w("401", &[Ca(C::AccessDenied)]),
@@ -338,8 +359,9 @@ static MARKERS: &[Marker] = &[
     l("tls handshake", &[Ca(C::Network)]), l("network is unreachable", &[Ca(C::Network)]),
     l("send request failed", &[Ca(C::Network)]), w("requesterror", &[Ca(C::Network)]),
     l("connection issue", &[Ca(C::Network)]), l("client.timeout", &[Ca(C::Network)]),
-    l("failed to do request", &[Ca(C::Network)]), l("econnrefused", &[Ca(C::Network)]),
-    l("etimedout", &[Ca(C::Network)]), l("enotfound", &[Ca(C::Network)]), l("eai_again", &[Ca(C::Network)]),
+    l("failed to do request", &[Ca(C::Network)]), w("econnrefused", &[Ca(C::Network)]),
+    w("etimedout", &[Ca(C::Network)]), w("enotfound", &[Ca(C::Network)]), w("eai_again", &[Ca(C::Network)]),
+    w("econnreset", &[Ca(C::Network)]), w("ehostunreach", &[Ca(C::Network)]),
     l("getaddrinfo", &[Ca(C::Network)]), l("name or service not known", &[Ca(C::Network)]),
     l("could not connect", &[Ca(C::Network)]), l("couldn't connect", &[Ca(C::Network)]),
     l("can't connect", &[Ca(C::Network)]), l("unable to connect", &[Ca(C::Network)]),
@@ -354,15 +376,26 @@ static MARKERS: &[Marker] = &[
     l("mongonetworkerror", &[Ca(C::Network)]), l("sequelizeconnection", &[Ca(C::Network)]),
     l("too many connections", &[Ca(C::Network)]), l("password authentication failed for user", &[Ca(C::Network)]),
     l("access denied for user '", &[Ca(C::Network)]), l("connectiontimeouterror", &[Ca(C::Network)]),
-    l("connecttimeouterror", &[Ca(C::Network)]),
+    l("connecttimeouterror", &[Ca(C::Network)]), l("can't reach", &[Ca(C::Network)]), l("cannot reach", &[Ca(C::Network)]),
+    l("unable to reach", &[Ca(C::Network)]), l("failed to connect", &[Ca(C::Network)]), l("not possible to connect", &[Ca(C::Network)]),
+    l("cannotconnect", &[Ca(C::Network)]), l("connectionerror", &[Ca(C::Network)]), l("connection error", &[Ca(C::Network)]),
+    l("connectionexception", &[Ca(C::Network)]), l("connection attempt failed", &[Ca(C::Network)]), l("connection failed", &[Ca(C::Network)]),
+    l("pool timed out", &[Ca(C::Network)]), l("pooltimedout", &[Ca(C::Network)]), l("waiting for an open connection", &[Ca(C::Network)]),
+    w("nxdomain", &[Ca(C::Network)]), l("host not found", &[Ca(C::Network)]), l("unreachable", &[Ca(C::Network)]),
+    l("pg_hba.conf", &[Ca(C::Network)]), l("error connecting to", &[Ca(C::Network)]), l("unknown host", &[Ca(C::Network)]),
+    l("unknownhostexception", &[Ca(C::Network)]), l("connection closed", &[Ca(C::Network)]), l("server selection timed out", &[Ca(C::Network)]),
     l("timed out", &[Ca(C::Timeout)]), w("timeout", &[Ca(C::Timeout)]),
     l("insufficient", &[Ca(C::Capacity)]), l("already using a port", &[Ca(C::Capacity)]),
+    l("port is already allocated", &[Ca(C::Capacity)]), l("address already in use", &[Ca(C::Capacity)]),
+    l("failed programming external connectivity", &[Ca(C::Capacity)]), l("bind for 0.0.0.0", &[Ca(C::Capacity)]),
     l("has no ", &[Ca(C::Capacity)]),
     l("free ip", &[Ca(C::Eni)]), l("free addresses", &[Ca(C::Eni)]),
     l("missing an attribute", &[Ca(C::Constraint)]), l("attribute required", &[Ca(C::Constraint)]),
     w("attribute", &[Ca(C::Constraint)]), w("constraint", &[Ca(C::Constraint)]), l("memberof", &[Ca(C::Constraint)]),
     l("distinctinstance", &[Ca(C::Constraint)]),
-    w("agent", &[Ca(C::Agent)]),
+    l("\"agent\"", &[Ca(C::Agent)]), l("agent connected", &[Ca(C::Agent)]), l("agent is disconnected", &[Ca(C::Agent)]),
+    l("agent was disconnected", &[Ca(C::Agent)]), l("agent disconnected", &[Ca(C::Agent)]), l("agent connection", &[Ca(C::Agent)]),
+    l("ecs agent", &[Ca(C::Agent)]), whole("agent", &[Ca(C::Agent)]),
     l("elb health checks", &[Ca(C::ElbHealth)]), l("load balancer health checks", &[Ca(C::ElbHealth)]),
     l("is unhealthy in (target-group", &[Ca(C::ElbHealth)]), l("is unhealthy in target-group", &[Ca(C::ElbHealth)]),
     l("is unhealthy in (elb", &[Ca(C::ElbHealth)]), l("unhealthythreshold", &[Ca(C::ElbHealth)]),
@@ -382,6 +415,7 @@ static MARKERS: &[Marker] = &[
     l("running tasks", &[Ca(C::ScaledByScheduler)]), l("draining connections", &[Ca(C::ScaledByScheduler)]),
     l("deregistered", &[Ca(C::ScaledByScheduler)]), l("scaled in", &[Ca(C::ScaledByScheduler)]),
     l("tasks_stopped", &[Ca(C::ScaledByScheduler)]), l("desired_count_updated", &[Ca(C::ScaledByScheduler)]),
+    l("computeddesiredcount", &[Ca(C::DeploymentInProgress)]),
     l("has started", &[Ca(C::Started)]), w("registered", &[Ca(C::Started)]),
     l("steady state", &[Ca(C::SteadyState)]), l("steady_state", &[Ca(C::SteadyState)]),
     l("deployment configuration", &[Ca(C::DeploymentBlocked)]), l("protected tasks", &[Ca(C::DeploymentBlocked)]),
@@ -389,19 +423,24 @@ static MARKERS: &[Marker] = &[
     l("unable to consistently start tasks", &[Ca(C::StartImpaired)]), l("task_start_impaired", &[Ca(C::StartImpaired)]),
     w("alarm", &[Ca(C::Alarm)]), w("alarms", &[Ca(C::Alarm)]),
     l("deployment in progress", &[Ca(C::DeploymentInProgress)]),
-    l("unbound variable", &[Ca(C::Config)]), l("environment variable", &[Ca(C::Config)]), l("env var", &[Ca(C::Config)]),
+    l("unbound variable", &[Ca(C::Config)]), w("notpresent", &[Ca(C::Config)]), l("env var should", &[Ca(C::Config)]),
     l("missing required", &[Ca(C::Config)]), l("could not resolve placeholder", &[Ca(C::Config)]),
     l("improperlyconfigured", &[Ca(C::Config)]), l("configurationerror", &[Ca(C::Config)]),
     l("configuration error", &[Ca(C::Config)]), l("invalid config", &[Ca(C::Config)]), l("config file", &[Ca(C::Config)]),
     l("failed to load config", &[Ca(C::Config)]), l("failed to parse config", &[Ca(C::Config)]),
     l("failed to read config", &[Ca(C::Config)]), l("yaml: line", &[Ca(C::Config)]), l("scannererror", &[Ca(C::Config)]),
     l("yaml.parser", &[Ca(C::Config)]), l("json: cannot unmarshal", &[Ca(C::Config)]), l("validation error for", &[Ca(C::Config)]),
-    l("unexpected token", &[Ca(C::Config)]), l("valid config", &[Ca(C::Config)]), l("[config]", &[Ca(C::Config)]),
+    l("unexpected token", &[Ca(C::Config)]), l("valid config", &[Ca(C::Config)]), l("[error] [config]", &[Ca(C::Config)]),
+    l("[config] section", &[Ca(C::Config)]), l("configuration file", &[Ca(C::Config)]), l("failed to configure", &[Ca(C::Config)]),
+    l("not specified", &[Ca(C::Config)]), l("has no entry for key", &[Ca(C::Config)]), l("directive", &[Ca(C::Config)]),
+    l("configuration [", &[Ca(C::Config)]), l("invalid configuration", &[Ca(C::Config)]), l("config error", &[Ca(C::Config)]),
+    l("missing configuration", &[Ca(C::Config)]), l("could not be resolved from", &[Ca(C::Config)]),
     l("no inputs found", &[Ca(C::Config)]), l("missing config", &[Ca(C::Config)]), l("not configured", &[Ca(C::Config)]),
     l("toml parse error", &[Ca(C::Config)]), l("parse error", &[Ca(C::Config)]), l("failed to build pipelines", &[Ca(C::Config)]),
     l("is missing the", &[Ca(C::Config)]), l("required key", &[Ca(C::Config)]), l("must be set", &[Ca(C::Config)]),
     l("is not set", &[Ca(C::Config)]), l("not defined", &[Ca(C::Config)]), l("is required", &[Ca(C::Config)]),
-    l("sigsegv", &[Ca(C::Segfault)]), l("segmentation fault", &[Ca(C::Segfault)]),
+    l("sigsegv", &[Ca(C::Segfault)]), l("segmentation fault", &[Ca(C::Segfault)]), l("sent code 139", &[Ca(C::Segfault)]),
+    l("signal 11", &[Ca(C::Segfault)]),
     l("traceback (most recent call last)", &[Ca(C::Crash)]), l("exception in thread", &[Ca(C::Crash)]),
     l("panic:", &[Ca(C::Crash)]), l("panicked at", &[Ca(C::Crash)]), l("fatal error:", &[Ca(C::Crash)]),
     l("unhandled", &[Ca(C::Crash)]), l("uncaught", &[Ca(C::Crash)]), l("cannot find module", &[Ca(C::Crash)]),
@@ -443,6 +482,9 @@ pub fn analyze(text: &str) -> Signals {
     let mut causes: Vec<Cause> = Vec::new();
     for found in AUTOMATON.find_iter(text) {
         let marker = &MARKERS[found.pattern().as_usize()];
+        if marker.whole && (found.start() != 0 || found.end() != text.trim_end().len()) {
+            continue;
+        }
         if marker.word {
             let before = found.start().checked_sub(1).map(|at| bytes[at]);
             let after = bytes.get(found.end()).copied();
@@ -489,9 +531,10 @@ pub fn analyze(text: &str) -> Signals {
 /// characters and half of the marker are there, starting a word.
 fn cut_marker(text: &str) -> Option<&'static Marker> {
     let visible = text.trim_end();
+    // Cut on purpose ("…", "...") or in the middle of a word; a sentence's own full stop is
+    // no cut.
+    let ellipsis = visible.ends_with("...") || visible.ends_with('\u{2026}');
     let trimmed = visible.trim_end_matches(['.', '\u{2026}']).trim_end();
-    // Cut on purpose ("…", "...") or in the middle of a word.
-    let ellipsis = trimmed.len() < visible.len();
     if trimmed.len() < 6 {
         return None;
     }

@@ -127,7 +127,7 @@ fn decide(task: &Task, td: Option<&TaskDefinition>, failed: Option<&Container>) 
         rule,
         decided,
         container: container.map(str::to_string),
-        matched: matched.map(|text| cap(text, QUOTE_LIMIT).to_string()),
+        matched: matched.map(quote),
         log_line: None,
         evidence: Vec::new(),
         log_excerpt: Vec::new(),
@@ -191,10 +191,12 @@ fn strongest_said<'t>(
 /// Phase 3: the log refines a decision taken from an exit code or the fallback ("exit 1" becomes
 /// "missing DATABASE_URL"), and is quoted whatever decided.
 fn refine_with_logs(verdict: &mut TaskVerdict, task: &Task, tail: &LogTail) {
-    let start = tail.lines.len().saturating_sub(EXCERPT_LINES);
-    verdict.log_excerpt = tail.lines[start..]
+    // Scrubbed as one block (a key spread over lines), and before anything is cut.
+    let lines = crate::redact::scrub_lines(&tail.lines);
+    let start = lines.len().saturating_sub(EXCERPT_LINES);
+    verdict.log_excerpt = lines[start..]
         .iter()
-        .map(|line| cap(line.trim_end(), QUOTE_LIMIT).to_string())
+        .map(|line| quote(line.trim_end()))
         .collect();
     let refinable = match verdict.decided {
         Decided::ExitCode => verdict
@@ -209,21 +211,21 @@ fn refine_with_logs(verdict: &mut TaskVerdict, task: &Task, tail: &LogTail) {
     if !refinable {
         return;
     }
-    let Some((rule, line_index)) = classify::log_rule(&tail.lines) else {
+    let Some((rule, line_index)) = classify::log_rule(&lines) else {
         return;
     };
-    let line = cap(tail.lines[line_index].trim(), QUOTE_LIMIT).to_string();
+    let line = quote(lines[line_index].trim());
     let source = match (&tail.log_group, &tail.log_stream) {
         (Some(group), Some(stream)) => format!(
             "log {group} {stream} (line {} of the last {})",
             line_index + 1,
-            tail.lines.len()
+            lines.len()
         ),
         _ => format!(
             "log of container {} (line {} of {})",
             tail.container,
             line_index + 1,
-            tail.lines.len()
+            lines.len()
         ),
     };
     verdict.evidence.push(evidence(&source, &line));
@@ -245,10 +247,7 @@ fn task_evidence(task: &Task, decisive: Option<&str>, verdict: &TaskVerdict) -> 
             items.push(evidence(&format!("{label} exitCode"), &code.to_string()));
         }
         if let Some(reason) = &container.reason {
-            items.push(evidence(
-                &format!("{label} reason"),
-                cap(reason, QUOTE_LIMIT),
-            ));
+            items.push(evidence(&format!("{label} reason"), &quote(reason)));
         }
         if context.is_none() && container.exit_code.is_none() && container.reason.is_none() {
             items.push(evidence(
@@ -267,7 +266,7 @@ fn task_evidence(task: &Task, decisive: Option<&str>, verdict: &TaskVerdict) -> 
         items.push(evidence("task stopCode", stop_code));
     }
     if let Some(reason) = &task.stopped_reason {
-        items.push(evidence("task stoppedReason", cap(reason, QUOTE_LIMIT)));
+        items.push(evidence("task stoppedReason", &quote(reason)));
     }
     if task.last_status.as_deref().is_some_and(|s| s != "STOPPED")
         && verdict.rule.category == Category::TaskRunning
@@ -301,3 +300,8 @@ fn task_evidence(task: &Task, decisive: Option<&str>, verdict: &TaskVerdict) -> 
 }
 
 pub(crate) use crate::text::cap;
+
+/// A quote: scrubbed first, then cut (cutting first would leave a cut secret's head).
+fn quote(text: &str) -> String {
+    crate::redact::scrub_and_cut(text, QUOTE_LIMIT)
+}

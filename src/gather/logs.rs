@@ -106,17 +106,16 @@ pub async fn tail(
         .send()
         .await
         .map_err(|error| gaps::from_sdk_error(&what, "logs:GetLogEvents", &error))?;
-    let lines = output
+    let raw: Vec<String> = output
         .events()
         .iter()
         .filter_map(|event| event.message())
-        .map(|message| {
-            let line = message.trim_end_matches(['\n', '\r']);
-            match line.char_indices().nth(MAX_LINE_CHARS) {
-                Some((cut, _)) => format!("{}…", &line[..cut]),
-                None => line.to_string(),
-            }
-        })
+        .map(|message| message.trim_end_matches(['\n', '\r']).to_string())
+        .collect();
+    // Scrubbed as one block (a key spread over lines) before a runaway line is cut.
+    let lines = crate::redact::scrub_lines(&raw)
+        .into_iter()
+        .map(|line| crate::text::truncate(&line, MAX_LINE_CHARS))
         .collect();
     Ok(LogTail {
         container: container.to_string(),

@@ -513,22 +513,23 @@ fn repeat(
         && cause.category != incident.cause.category;
     let escalates = is_outcome(&cause.category) && !is_outcome(&incident.cause.category);
     let pending_elsewhere = incident.pending.is_some();
-
-    // Before anything is read, a repeat of the same first reading is counted at once; anything
-    // that could change the incident is read in full first.
-    if !diagnosed {
-        return if late {
-            count(incident, deployment, clock, "late")
-        } else if same_quick && !follow_up_due && !pending_elsewhere {
-            count(incident, deployment, clock, "repeat")
-        } else {
-            Decision::Investigate
-        };
-    }
     if late {
         return count(incident, deployment, clock, "late");
     }
     let reopened = incident.status == Status::Resolved;
+
+    // Before anything is read, a repeat of the same first reading is counted at once (a flap
+    // reopens the incident); anything that could change the incident is read in full first.
+    if !diagnosed {
+        if !(same_quick && !follow_up_due && !pending_elsewhere) {
+            return Decision::Investigate;
+        }
+        if reopened {
+            reopen(incident);
+            return count(incident, deployment, clock, "reopened (flapping)");
+        }
+        return count(incident, deployment, clock, "repeat");
+    }
     let kind = if pending_elsewhere {
         None
     } else if (refines || escalates) && gap_ok && !reopened {
@@ -544,9 +545,7 @@ fn repeat(
         (false, false) => "within the window",
     };
     if reopened {
-        incident.status = Status::Open;
-        incident.resolved_at = None;
-        incident.flaps += 1;
+        reopen(incident);
     }
     adopt_cause(incident, cause);
     let Some(kind) = kind else {
@@ -571,6 +570,13 @@ fn repeat(
         incidents: vec![view],
         retry: false,
     }
+}
+
+/// A failure within the window after a recovery: the same incident, flapping.
+fn reopen(incident: &mut IncidentState) {
+    incident.status = Status::Open;
+    incident.resolved_at = None;
+    incident.flaps += 1;
 }
 
 /// The incident takes a better-known cause (a refinement or an escalation); a coarser or

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::decide::Clock;
+use crate::report::{Category, Group};
 
 /// STORM_SERVICES and STORM_WINDOW_MINUTES.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +75,16 @@ fn ms(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX / 4)
 }
 
+/// Whether a category can be a storm: a cause outside the containers (the registry, the
+/// network, secrets, logging, placement, the hosts, a shared database). Many services crashing
+/// on their own code at once are many incidents.
+pub fn can_storm(category: Category) -> bool {
+    matches!(
+        category.group(),
+        Group::Starting | Group::Infrastructure | Group::Service
+    ) || category == Category::DbConnection
+}
+
 /// Decides whether `subject`'s new incident of `category` (decided by `event_id`) is part of a
 /// storm; returns the decision and the cluster state to store.
 pub fn storm(
@@ -85,7 +96,8 @@ pub fn storm(
     policy: &StormPolicy,
 ) -> (StormDecision, ClusterState) {
     let mut next = cluster.clone();
-    if policy.services < 2 {
+    let eligible = Category::from_id(category).is_some_and(can_storm);
+    if policy.services < 2 || !eligible {
         return (StormDecision::Alone, next);
     }
     let window = ms(policy.window);
@@ -179,6 +191,23 @@ mod tests {
             .iter()
             .all(|d| matches!(d, StormDecision::Joins(_))));
         assert_eq!(cluster.storms[0].subjects.len(), 10);
+    }
+
+    #[test]
+    fn services_crashing_on_their_own_code_are_no_storm() {
+        let mut cluster = ClusterState::default();
+        for service in 0..5 {
+            let (decision, next) = storm(
+                &cluster,
+                &format!("service:s{service}"),
+                "app-crash",
+                &format!("e{service}"),
+                Clock::new(Some(service), service),
+                &StormPolicy::default(),
+            );
+            assert_eq!(decision, StormDecision::Alone);
+            cluster = next;
+        }
     }
 
     #[test]

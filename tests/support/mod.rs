@@ -7,6 +7,7 @@ pub mod canned;
 pub mod flood;
 pub mod runtime_api;
 pub mod seed;
+pub mod throttle;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

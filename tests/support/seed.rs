@@ -29,6 +29,7 @@ pub const CRASH_LINES: &[&str] = &[
     "KeyError: 'DATABASE_URL'",
 ];
 
+#[derive(Clone)]
 pub struct Seeded {
     pub task_definition_arn: String,
     pub topic_arn: String,
