@@ -1,9 +1,12 @@
 //! `make demo`: a broken service in moto, the real Lambda binary fed its events through a
 //! loopback Runtime API, and what SNS delivered, printed per subscriber.
 //!
-//! The service: an api OOM-killed, a worker crash-looping on a missing DATABASE_URL, and a
-//! deployment the circuit breaker rolled back. Moto cannot produce stop codes, exit codes or
-//! service events, so the events carry the tasks; what moto cannot show becomes gaps.
+//! The services: an api OOM-killed, a worker crash-looping on a missing DATABASE_URL, a web
+//! revision whose image tag was never pushed (the investigation checks ECR and compares it with
+//! the revision before), and a deployment the circuit breaker rolled back. Moto cannot produce
+//! stop codes, exit codes or service events, so the events carry the tasks; what moto cannot
+//! show becomes gaps (its CloudWatch does not speak the SDK's CBOR protocol: the OOM report says
+//! the memory curve could not be read).
 //!
 //! Run through scripts/demo.sh, which builds the binary and passes its path.
 
@@ -23,6 +26,8 @@ use support::{aws_env, Moto, ACCOUNT, REGION};
 
 const WORKER_TASK: &str = "7c1d0e2f3a4b5c6d7e8f9a0b1c2d3e4f";
 const OOM_TASK: &str = "9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d";
+const WEB_TASK: &str = "5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b";
+const PULL_FAILED: &str = "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:2.4.0: 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:2.4.0: not found";
 
 #[tokio::main]
 async fn main() {
@@ -31,6 +36,7 @@ async fn main() {
     let sdk = moto.sdk_config().await;
     let seeded = seed::seed(&sdk).await;
     let worker_td = seed_worker(&sdk).await;
+    let web_td = seed_web(&sdk).await;
 
     // Amazon Q Developer subscribes over https; moto posts to whatever URL the endpoint names.
     let received: Arc<Mutex<Vec<(String, Value)>>> = Arc::default();
@@ -63,6 +69,18 @@ async fn main() {
     worker["detail"]["group"] = "service:worker".into();
     worker["detail"]["containers"][0]["name"] = "worker".into();
 
+    let mut web = crash_event(&web_td);
+    web["id"] = "web-1".into();
+    web["resources"] = json!([task_arn(WEB_TASK)]);
+    web["detail"]["taskArn"] = task_arn(WEB_TASK).into();
+    web["detail"]["group"] = "service:web".into();
+    web["detail"]["stopCode"] = "TaskFailedToStart".into();
+    web["detail"]["stoppedReason"] = PULL_FAILED.into();
+    web["detail"]["containers"] = json!([{
+        "name": "web", "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/web:2.4.0",
+        "lastStatus": "STOPPED", "reason": PULL_FAILED
+    }]);
+
     // The rollback's failed deployment (api:2) left a stopped task behind: its cause is the
     // root cause the rollback alert names.
     let status = std::process::Command::new(".venv/bin/python")
@@ -85,10 +103,15 @@ async fn main() {
         }
     });
 
-    println!("== running the Lambda under `cargo lambda watch`, sending it 3 events with `cargo lambda invoke`");
+    println!("== running the Lambda under `cargo lambda watch`, sending it 4 events with `cargo lambda invoke`");
     let mut env = aws_env(&moto.endpoint);
     env.push(("TOPIC_ARN", seeded.topic_arn.clone()));
-    let events = [("oom", oom), ("worker", worker), ("rollback", rollback)];
+    let events = [
+        ("oom", oom),
+        ("worker", worker),
+        ("web", web),
+        ("rollback", rollback),
+    ];
     let watch = CargoLambdaWatch::start(&env);
     for (name, event) in &events {
         let path = std::env::temp_dir().join(format!(
@@ -158,17 +181,17 @@ async fn main() {
         }
     }
     // Moto does not deliver email: the `email` body is the same renderer's text for the report
-    // that SQS delivered, so it is rebuilt from that report.
-    for message in seed::receive(&sdk, &seeded.queue_url)
-        .await
-        .into_iter()
-        .take(1)
-    {
+    // that SQS delivered, so it is rebuilt from that report: the web one, which the
+    // investigation verified in ECR and compared with the revision before.
+    for message in seed::receive(&sdk, &seeded.queue_url).await {
         let envelope: Value =
             serde_json::from_str(message.body().unwrap_or("{}")).unwrap_or_default();
-        if let Ok(report) =
-            serde_json::from_str::<ecs_doctor::Report>(envelope["Message"].as_str().unwrap_or("{}"))
-        {
+        let Ok(report) = serde_json::from_str::<ecs_doctor::Report>(
+            envelope["Message"].as_str().unwrap_or("{}"),
+        ) else {
+            continue;
+        };
+        if report.category.id() == "image-pull-not-found" {
             println!(
                 "\n== email (the `email` body, rebuilt from the delivered report):\n{}",
                 ecs_doctor::render::render(&report).text
@@ -229,6 +252,67 @@ async fn seed_worker(sdk: &aws_config::SdkConfig) -> String {
         &format!("worker/worker/{WORKER_TASK}"),
     )
     .await;
+    arn
+}
+
+/// A web service whose new revision (web:2) points at a tag that was never pushed to ECR; web:1
+/// ran the tag before it with twice the memory and a variable web:2 dropped.
+async fn seed_web(sdk: &aws_config::SdkConfig) -> String {
+    let ecr = aws_sdk_ecr::Client::new(sdk);
+    ecr.create_repository()
+        .repository_name("web")
+        .send()
+        .await
+        .unwrap();
+    for (tag, seed) in [("2.2.0", 'c'), ("2.3.0", 'd')] {
+        ecr.put_image()
+            .repository_name("web")
+            .image_tag(tag)
+            .image_manifest(support::world::manifest(seed))
+            .send()
+            .await
+            .expect("push the web image");
+    }
+    let ecs = aws_sdk_ecs::Client::new(sdk);
+    let mut arn = String::new();
+    for (tag, memory, environment) in [
+        ("2.3.0", 1024, &["SESSION_SECRET_NAME", "UPSTREAM_URL"][..]),
+        ("2.4.0", 512, &["UPSTREAM_URL"][..]),
+    ] {
+        let mut container = ContainerDefinition::builder()
+            .name("web")
+            .image(format!(
+                "123456789012.dkr.ecr.us-east-1.amazonaws.com/web:{tag}"
+            ))
+            .memory(memory);
+        for name in environment {
+            container = container.environment(
+                aws_sdk_ecs::types::KeyValuePair::builder()
+                    .name(*name)
+                    .value("set")
+                    .build(),
+            );
+        }
+        arn = ecs
+            .register_task_definition()
+            .family("web")
+            .container_definitions(container.build())
+            .send()
+            .await
+            .unwrap()
+            .task_definition()
+            .and_then(|td| td.task_definition_arn())
+            .unwrap()
+            .to_string();
+    }
+    ecs.create_service()
+        .cluster(CLUSTER)
+        .service_name("web")
+        .task_definition(&arn)
+        .desired_count(2)
+        .send()
+        .await
+        .unwrap();
     arn
 }
 

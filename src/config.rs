@@ -6,6 +6,7 @@ use std::time::Duration;
 use crate::aws::{AwsOptions, CrossAccountConfig};
 use crate::gather::GatherConfig;
 use crate::incidents::{DedupeConfig, StormPolicy};
+use crate::investigate::Probes;
 use crate::report::Severity;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -45,6 +46,8 @@ pub struct Config {
     pub dedupe: DedupeConfig,
     /// ACCOUNT_ID, MEMBER_ROLE_NAME: reading member accounts.
     pub accounts: CrossAccountConfig,
+    /// PROBES (all): which checks the investigation makes (all, none, or a list of ids).
+    pub probes: Probes,
 }
 
 impl Config {
@@ -54,12 +57,8 @@ impl Config {
 
     /// Reads the settings through `lookup` (the environment, or a map in tests).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let get = |name: &str| {
-            lookup(name)
-                .map(|value| value.trim().to_string())
-                .filter(|value| !value.is_empty())
-        };
-        let topic_arn = get("TOPIC_ARN").ok_or(ConfigError::Missing {
+        let settings = Settings { lookup: &lookup };
+        let topic_arn = settings.get("TOPIC_ARN").ok_or(ConfigError::Missing {
             name: "TOPIC_ARN",
             hint: "set it to the ARN of the SNS topic that receives the reports (arn:aws:sns:REGION:ACCOUNT:NAME)",
         })?;
@@ -70,7 +69,7 @@ impl Config {
                 expected: "an SNS topic ARN, arn:aws:sns:REGION:ACCOUNT:NAME",
             });
         }
-        let min_severity = match get("MIN_SEVERITY") {
+        let min_severity = match settings.get("MIN_SEVERITY") {
             None => Severity::Low,
             Some(value) => Severity::from_id(&value).ok_or(ConfigError::Invalid {
                 name: "MIN_SEVERITY",
@@ -78,83 +77,130 @@ impl Config {
                 expected: "one of info, low, medium, high, critical",
             })?,
         };
-        let notify_benign = match get("NOTIFY_BENIGN").map(|v| v.to_ascii_lowercase()) {
-            None => false,
-            Some(value) => match value.as_str() {
-                "true" | "1" | "yes" => true,
-                "false" | "0" | "no" => false,
-                _ => {
-                    return Err(ConfigError::Invalid {
-                        name: "NOTIFY_BENIGN",
-                        value,
-                        expected: "true or false",
-                    })
-                }
+        let probes = match settings.get("PROBES") {
+            None => Probes::default(),
+            Some(value) => Probes::parse(&value).map_err(|_| ConfigError::Invalid {
+                name: "PROBES",
+                value,
+                expected: "all, none, or a comma-separated list of image, load-balancer, memory, placement, network, secrets, deployment, changes",
+            })?,
+        };
+        Ok(Config {
+            topic_arn,
+            min_severity,
+            notify_benign: settings.flag("NOTIFY_BENIGN", false)?,
+            gather: GatherConfig {
+                log_lines: settings.number(
+                    "LOG_LINES",
+                    50,
+                    0..=10_000,
+                    "a number of lines from 0 to 10000",
+                )? as i32,
+                sibling_window_minutes: settings.number(
+                    "SIBLING_WINDOW_MINUTES",
+                    30,
+                    0..=1440,
+                    "minutes from 0 to 1440",
+                )? as u32,
             },
-        };
-        let number = |name: &'static str,
-                      default: u64,
-                      range: std::ops::RangeInclusive<u64>,
-                      expected: &'static str|
-         -> Result<u64, ConfigError> {
-            match get(name) {
-                None => Ok(default),
-                Some(value) => value
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|n| range.contains(n))
-                    .ok_or(ConfigError::Invalid {
-                        name,
-                        value,
-                        expected,
-                    }),
-            }
-        };
-        let log_lines = number(
-            "LOG_LINES",
-            50,
-            0..=10_000,
-            "a number of lines from 0 to 10000",
-        )?;
-        let window = number(
-            "SIBLING_WINDOW_MINUTES",
-            30,
-            0..=1440,
-            "minutes from 0 to 1440",
-        )?;
-        let budget = number(
-            "GATHER_BUDGET_MS",
-            20_000,
-            100..=900_000,
-            "milliseconds from 100 to 900000",
-        )?;
-        let reserve = number(
-            "PUBLISH_RESERVE_MS",
-            1_500,
-            500..=60_000,
-            "milliseconds from 500 to 60000",
-        )?;
-        let attempts = number("AWS_MAX_ATTEMPTS", 3, 1..=10, "attempts from 1 to 10")?;
-        let dedupe_window = number(
+            gather_budget_cap: Duration::from_millis(settings.number(
+                "GATHER_BUDGET_MS",
+                20_000,
+                100..=900_000,
+                "milliseconds from 100 to 900000",
+            )?),
+            publish_reserve: Duration::from_millis(settings.number(
+                "PUBLISH_RESERVE_MS",
+                1_500,
+                500..=60_000,
+                "milliseconds from 500 to 60000",
+            )?),
+            aws: AwsOptions {
+                max_attempts: settings.number(
+                    "AWS_MAX_ATTEMPTS",
+                    3,
+                    1..=10,
+                    "attempts from 1 to 10",
+                )? as u32,
+                ..AwsOptions::default()
+            },
+            dedupe: settings.dedupe()?,
+            accounts: CrossAccountConfig::from_lookup(&lookup),
+            probes,
+        })
+    }
+}
+
+/// Reads settings by name: trimmed, empty as unset, and a bad value named with what it expects.
+struct Settings<'a> {
+    lookup: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl Settings<'_> {
+    fn get(&self, name: &str) -> Option<String> {
+        (self.lookup)(name)
+            .map(|value| value.trim().to_string())
+            .filter(|value| !value.is_empty())
+    }
+
+    fn number(
+        &self,
+        name: &'static str,
+        default: u64,
+        range: std::ops::RangeInclusive<u64>,
+        expected: &'static str,
+    ) -> Result<u64, ConfigError> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(value) => value
+                .parse::<u64>()
+                .ok()
+                .filter(|n| range.contains(n))
+                .ok_or(ConfigError::Invalid {
+                    name,
+                    value,
+                    expected,
+                }),
+        }
+    }
+
+    fn flag(&self, name: &'static str, default: bool) -> Result<bool, ConfigError> {
+        match self.get(name).map(|v| v.to_ascii_lowercase()) {
+            None => Ok(default),
+            Some(value) => match value.as_str() {
+                "true" | "1" | "yes" => Ok(true),
+                "false" | "0" | "no" => Ok(false),
+                _ => Err(ConfigError::Invalid {
+                    name,
+                    value,
+                    expected: "true or false",
+                }),
+            },
+        }
+    }
+
+    /// DEDUPE_TABLE, DEDUPE_WINDOW_MINUTES, STORM_SERVICES, STORM_WINDOW_MINUTES.
+    fn dedupe(&self) -> Result<DedupeConfig, ConfigError> {
+        let window = self.number(
             "DEDUPE_WINDOW_MINUTES",
             30,
             0..=1440,
             "minutes from 0 (flood control off) to 1440",
         )?;
-        let storm_services = number(
+        let storm_services = self.number(
             "STORM_SERVICES",
             3,
             0..=1000,
             "a number of services from 0 (storms off) to 1000",
         )?;
-        let storm_window = number(
+        let storm_window = self.number(
             "STORM_WINDOW_MINUTES",
             10,
             1..=1440,
             "minutes from 1 to 1440",
         )?;
-        let dedupe_table = get("DEDUPE_TABLE");
-        if let Some(table) = &dedupe_table {
+        let table = self.get("DEDUPE_TABLE");
+        if let Some(table) = &table {
             let valid = (3..=255).contains(&table.len())
                 && table
                     .chars()
@@ -167,29 +213,13 @@ impl Config {
                 });
             }
         }
-        Ok(Config {
-            topic_arn,
-            min_severity,
-            notify_benign,
-            gather: GatherConfig {
-                log_lines: log_lines as i32,
-                sibling_window_minutes: window as u32,
+        Ok(DedupeConfig {
+            table,
+            window: Duration::from_secs(window * 60),
+            storm: StormPolicy {
+                services: storm_services as usize,
+                window: Duration::from_secs(storm_window * 60),
             },
-            gather_budget_cap: Duration::from_millis(budget),
-            publish_reserve: Duration::from_millis(reserve),
-            aws: AwsOptions {
-                max_attempts: attempts as u32,
-                ..AwsOptions::default()
-            },
-            dedupe: DedupeConfig {
-                table: dedupe_table,
-                window: Duration::from_secs(dedupe_window * 60),
-                storm: StormPolicy {
-                    services: storm_services as usize,
-                    window: Duration::from_secs(storm_window * 60),
-                },
-            },
-            accounts: CrossAccountConfig::from_lookup(&lookup),
         })
     }
 }
@@ -221,6 +251,28 @@ mod tests {
         assert!(!config.notify_benign);
         assert_eq!(config.aws.max_attempts, 3);
         assert_eq!(config.dedupe, DedupeConfig::default());
+        assert_eq!(config.probes, Probes::default());
+    }
+
+    #[test]
+    fn probes_are_chosen_by_name_and_a_wrong_one_is_named() {
+        let some = config(&[
+            ("TOPIC_ARN", "arn:aws:sns:eu-west-1:1:t"),
+            ("PROBES", "image,memory"),
+        ])
+        .unwrap();
+        assert!(some.probes.has(crate::investigate::Probe::Memory));
+        assert!(!some.probes.has(crate::investigate::Probe::Network));
+        let error = config(&[
+            ("TOPIC_ARN", "arn:aws:sns:eu-west-1:1:t"),
+            ("PROBES", "image,ecr"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.starts_with("PROBES=image,ecr is not valid"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -177,8 +177,20 @@ pub struct Task {
     pub stopped_at: Option<DateTime<Utc>>,
     pub containers: Vec<Container>,
     pub attributes: Vec<NameValue>,
+    /// The task's ENI (awsvpc): its subnet, id and private address.
+    pub attachments: Vec<Attachment>,
     // `overrides` is not read: it may carry environment values, which never leave.
     pub version: Option<i64>,
+}
+
+/// An attachment of a task (the ENI of an awsvpc task).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Attachment {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub details: Vec<NameValue>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -230,6 +242,24 @@ impl Task {
 
     pub fn container(&self, name: &str) -> Option<&Container> {
         self.containers.iter().find(|c| c.name == name)
+    }
+
+    /// The subnet of the task's ENI (awsvpc), when the event carries it.
+    pub fn subnet(&self) -> Option<&str> {
+        self.attachment_detail("subnetId")
+    }
+
+    /// The private address of the task's ENI (awsvpc): its load-balancer target.
+    pub fn private_ip(&self) -> Option<&str> {
+        self.attachment_detail("privateIPv4Address")
+    }
+
+    fn attachment_detail(&self, name: &str) -> Option<&str> {
+        self.attachments
+            .iter()
+            .flat_map(|attachment| &attachment.details)
+            .find(|detail| detail.name == name)
+            .and_then(|detail| detail.value.as_deref())
     }
 
     /// The CPU architecture ECS recorded for the task, when it did.

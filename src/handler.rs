@@ -18,13 +18,15 @@ use serde_json::Value;
 use crate::aws::{Accounts, Caches, Clients};
 use crate::config::Config;
 use crate::diagnose::diagnose;
+use crate::diagnose::verified::conclude;
 use crate::event::{parse_value, EcsEvent, EventError};
-use crate::gather::{gaps, gather_with_stats, GatherStats};
+use crate::gather::{gaps, gather_in, Ctx, GatherStats};
 use crate::incident::{Gap, GapKind, Incident};
 use crate::incidents::{
     message, placement, Cause, Clock, Decision, FloodControl, MemoryStore, MessageKind, Occurrence,
     Placement, Recorded, Store, StormDecision,
 };
+use crate::investigate;
 use crate::notify::{self, NotifyError};
 use crate::render::render;
 use crate::report::{Category, Report};
@@ -241,6 +243,8 @@ struct Timings {
     dedupe: f64,
     gather: f64,
     diagnose: f64,
+    /// The late probes and the conclusions (the early probes run within `gather`).
+    investigate: f64,
     render: f64,
     publish: f64,
 }
@@ -258,6 +262,8 @@ struct Run<'a> {
     event: Option<EcsEvent>,
     report: Option<Report>,
     stats: GatherStats,
+    /// The probes that ran, by id.
+    probes: Vec<String>,
     timings: Timings,
     budget_ms: u128,
     outcome: Outcome,
@@ -279,6 +285,7 @@ impl<'a> Run<'a> {
             event: None,
             report: None,
             stats: GatherStats::default(),
+            probes: Vec::new(),
             timings: Timings::default(),
             budget_ms: 0,
             outcome: Outcome::new(OutcomeKind::Published),
@@ -470,7 +477,9 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// Gathers (the member account's role included, within the budget) and diagnoses.
+    /// Gathers (the member account's role included, within the budget) with the probes the
+    /// first reading calls for alongside, diagnoses, probes what the diagnosis calls for, and
+    /// concludes what was verified.
     async fn diagnose_fully(&mut self, event: &EcsEvent, quick: Report) -> Report {
         if !quick.notify {
             return quick;
@@ -480,26 +489,44 @@ impl<'a> Run<'a> {
         self.budget_ms = budget.as_millis();
         let until = tokio::time::Instant::now() + budget;
         let account = tokio::time::timeout_at(until, self.app.accounts.for_event(event)).await;
-        let incident = match account {
-            Ok(Ok(clients)) => {
-                let left = until.saturating_duration_since(tokio::time::Instant::now());
-                let (incident, stats) = gather_with_stats(
-                    &clients,
-                    &self.app.caches,
-                    event.clone(),
-                    left,
-                    &self.app.config.gather,
-                )
-                .await;
-                self.stats = stats;
-                incident
+        let clients = match account {
+            Ok(Ok(clients)) => clients,
+            Ok(Err(gap)) => return self.diagnose_without(event, gap, phase),
+            Err(_) => {
+                let gap = gaps::timed_out("the member account's role", budget);
+                return self.diagnose_without(event, gap, phase);
             }
-            Ok(Err(gap)) => with_gap(event, gap),
-            Err(_) => with_gap(event, gaps::timed_out("the member account's role", budget)),
         };
+        let left = until.saturating_duration_since(tokio::time::Instant::now());
+        let config = &self.app.config;
+        let ctx = Ctx::new(&clients, &self.app.caches, &config.gather, left);
+        let early = investigate::plan_early(event, &quick, &config.probes);
+        // Boxed: both futures are large, and the handler's own must stay small on the stack.
+        let (incident, mut findings) = tokio::join!(
+            Box::pin(gather_in(&ctx, event.clone())),
+            Box::pin(investigate::run(&ctx, &early))
+        );
         self.timings.gather = ms_since(phase);
         let phase = Instant::now();
         let report = diagnose(&incident);
+        self.timings.diagnose += ms_since(phase);
+        let phase = Instant::now();
+        let late = investigate::plan_late(&incident, &report, &findings, &config.probes);
+        if !late.is_empty() {
+            findings.merge(Box::pin(investigate::run(&ctx, &late)).await);
+        }
+        let report = conclude(report, &incident, &findings);
+        self.timings.investigate = ms_since(phase);
+        self.stats = ctx.stats();
+        self.probes = findings.ran;
+        report
+    }
+
+    /// The report when the member account could not be entered: what the event says, and why.
+    fn diagnose_without(&mut self, event: &EcsEvent, gap: Gap, phase: Instant) -> Report {
+        self.timings.gather = ms_since(phase);
+        let phase = Instant::now();
+        let report = diagnose(&with_gap(event, gap));
         self.timings.diagnose += ms_since(phase);
         report
     }
@@ -685,6 +712,13 @@ impl<'a> Run<'a> {
             dedupe_ms = timings.dedupe,
             gather_ms = timings.gather,
             diagnose_ms = timings.diagnose,
+            investigate_ms = timings.investigate,
+            probes = self.probes.join(","),
+            verified = report.map_or(0, |r| r
+                .evidence
+                .iter()
+                .filter(|e| e.verified_by.is_some())
+                .count()),
             render_ms = timings.render,
             publish_ms = timings.publish,
             total_ms = ms_since(self.started),
@@ -745,6 +779,20 @@ mod tests {
             (name == "TOPIC_ARN").then(|| "arn:aws:sns:eu-west-1:1:t".to_string())
         })
         .unwrap()
+    }
+
+    /// The gather and the probes are boxed where they are made: the handler's future stays
+    /// small enough for a 2 MiB worker stack, in a debug build too.
+    #[test]
+    fn the_handlers_future_stays_small() {
+        let clients = Clients::from_conf(
+            &aws_config::SdkConfig::builder()
+                .behavior_version(aws_config::BehaviorVersion::latest())
+                .build(),
+        );
+        let app = App::with_clients(config(), clients);
+        let size = std::mem::size_of_val(&handle_value(&app, Value::Null, None));
+        assert!(size < 64 * 1024, "{size} bytes");
     }
 
     #[test]

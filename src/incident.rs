@@ -141,6 +141,11 @@ pub struct TaskDefinition {
     pub execution_role_arn: Option<String>,
     pub task_role_arn: Option<String>,
     pub containers: Vec<ContainerDefinition>,
+    /// LINUX, WINDOWS_SERVER_2022_CORE … (runtimePlatform), when declared.
+    pub os_family: Option<String>,
+    /// Who registered this revision, and when: what changed starts there.
+    pub registered_by: Option<String>,
+    pub registered_at: Option<DateTime<Utc>>,
 }
 
 impl TaskDefinition {
@@ -168,6 +173,8 @@ pub struct ContainerDefinition {
     pub environment_names: Vec<String>,
     pub secrets: Vec<SecretRef>,
     pub stop_timeout: Option<i32>,
+    /// containerPort of each port mapping.
+    pub ports: Vec<i32>,
 }
 
 impl Default for ContainerDefinition {
@@ -186,6 +193,7 @@ impl Default for ContainerDefinition {
             environment_names: Vec::new(),
             secrets: Vec::new(),
             stop_timeout: None,
+            ports: Vec::new(),
         }
     }
 }
@@ -242,6 +250,17 @@ pub struct Service {
     pub load_balancers: Vec<LoadBalancer>,
     /// Newest first, as DescribeServices returns them.
     pub events: Vec<ServiceEvent>,
+    /// awsvpc: where the tasks run.
+    pub network: Option<NetworkConfiguration>,
+}
+
+/// A service's awsvpc configuration.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NetworkConfiguration {
+    pub subnets: Vec<String>,
+    pub security_groups: Vec<String>,
+    pub assign_public_ip: Option<bool>,
 }
 
 impl Service {

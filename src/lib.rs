@@ -1,8 +1,9 @@
 //! ecs-doctor: diagnoses failed Amazon ECS tasks and deployments.
 //!
 //! One way through: `event` (typed EventBridge events) → `gather` (an `Incident`: every fact,
-//! and the gaps) → `diagnose` (a pure engine: `Report`) → `render` (email text, Chatbot JSON,
-//! machine JSON) → `notify` (SNS). The Lambda (`src/main.rs`), the command line and the tests
+//! and the gaps) alongside `investigate` (the probes the hypothesis needs: `Findings`) →
+//! `diagnose` (a pure engine: `Report`, its verified facts concluded from the findings) →
+//! `render` (email text, Chatbot JSON, machine JSON) → `notify` (SNS). The Lambda (`src/main.rs`), the command line and the tests
 //! are faces on this library.
 
 pub mod arn;
@@ -15,6 +16,7 @@ pub mod gather;
 pub mod handler;
 pub mod incident;
 pub mod incidents;
+pub mod investigate;
 pub mod live;
 pub mod notify;
 pub mod redact;

@@ -190,6 +190,39 @@ pub struct Evidence {
     pub source: String,
     /// The fact, quoted as read (scrubbed of secrets).
     pub text: String,
+    /// Checked by ecs-doctor itself, with this call ("ecr:DescribeImages"): not what ECS said,
+    /// but what is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified_by: Option<String>,
+}
+
+/// What changed between the last revision that ran fine and the failing one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhatChanged {
+    /// The last good revision (`api:41`).
+    pub from: String,
+    /// The failing revision (`api:42`).
+    pub to: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registered_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registered_at: Option<String>,
+    /// How the last good revision was found: "the previous deployment", "the previous revision".
+    pub basis: String,
+    /// The differences that matter, the one that fits the diagnosis first.
+    pub changes: Vec<Change>,
+}
+
+/// One difference between two revisions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// image, memory, cpu, environment, secret, command, entrypoint, ports, health-check,
+    /// log-configuration, execution-role, task-role, platform.
+    pub field: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+    /// "image api:v1.4.1 → api:v1.4.2".
+    pub text: String,
 }
 
 /// What to do next, ready to paste.
@@ -325,6 +358,9 @@ pub struct Report {
     /// The incident this message is about.
     #[serde(default)]
     pub incident: IncidentRef,
+    /// What changed since the last revision that ran fine (the investigation's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub what_changed: Option<WhatChanged>,
 }
 
 pub const SCHEMA_VERSION: u32 = 1;

@@ -279,12 +279,9 @@ fn real_messages_are_diagnosed_as_labelled_in_every_phase() {
     assert!(right as f64 / total as f64 >= 0.97);
 }
 
-/// The held-out corpus (`holdout.jsonl`, collected after the catalog was written, from other
-/// sources): measured and reported, to see how the grammar does on wordings it was not fitted
-/// to. `cargo test --test corpus holdout -- --nocapture`.
-#[test]
-fn held_out_messages_report_their_accuracy() {
-    let entries = read("holdout.jsonl");
+/// How a corpus the catalog was not written from fares: right, and alerting decisions wrong.
+fn measure(file: &str) -> (usize, usize, usize) {
+    let entries = read(file);
     let mut right = 0;
     let mut alerting_wrong = 0;
     for entry in &entries {
@@ -295,7 +292,7 @@ fn held_out_messages_report_their_accuracy() {
             right += 1;
         } else {
             eprintln!(
-                "holdout wrong: {} [{}] expected {} got {} ({}): {}",
+                "{file} wrong: {} [{}] expected {} got {} ({}): {}",
                 entry.id, entry.phase, label, report.category, report.rule, entry.message
             );
         }
@@ -304,9 +301,26 @@ fn held_out_messages_report_their_accuracy() {
         }
     }
     eprintln!(
-        "holdout: {right} of {} right ({:.1} %), {alerting_wrong} alerting decisions wrong",
+        "{file}: {right} of {} right ({:.1} %), {alerting_wrong} alerting decisions wrong",
         entries.len(),
         100.0 * right as f64 / entries.len() as f64
     );
-    assert!(entries.len() >= 100);
+    (entries.len(), right, alerting_wrong)
+}
+
+/// The held-out corpus (`holdout.jsonl`, collected after the catalog was written, from other
+/// sources): measured and reported, to see how the grammar does on wordings it was not fitted
+/// to. `cargo test --test corpus held_out -- --nocapture`.
+#[test]
+fn held_out_messages_report_their_accuracy() {
+    let (entries, _, _) = measure("holdout.jsonl");
+    assert!(entries >= 100);
+}
+
+/// The blind corpus (`blind.jsonl`): collected last, measured once, never tuned on. Its figure
+/// is reported, not asserted. `cargo test --test corpus blind -- --nocapture`.
+#[test]
+fn blind_messages_report_their_accuracy() {
+    let (entries, _, _) = measure("blind.jsonl");
+    assert!(entries >= 100);
 }

@@ -50,7 +50,11 @@ pub const PROBE_ACTIONS: &[(&str, &[&str])] = &[
     ("memory", &["cloudwatch:GetMetricData"]),
     (
         "placement",
-        &["ec2:DescribeSubnets", "ecs:DescribeContainerInstances"],
+        &[
+            "ec2:DescribeSubnets",
+            "ecs:ListContainerInstances",
+            "ecs:DescribeContainerInstances",
+        ],
     ),
     (
         "network",
@@ -70,6 +74,7 @@ pub const PROBE_ACTIONS: &[(&str, &[&str])] = &[
         &[
             "ecs:ListServiceDeployments",
             "ecs:DescribeServiceDeployments",
+            "ecs:DescribeServiceRevisions",
             "cloudwatch:DescribeAlarms",
         ],
     ),

@@ -15,6 +15,7 @@ mod links;
 pub mod rules;
 mod task;
 pub mod template;
+pub mod verified;
 
 use std::collections::BTreeMap;
 
@@ -30,25 +31,48 @@ pub use task::{classify_task, failed_container, Decided, TaskVerdict};
 use template::{fill, Vars};
 
 /// Titles stay under SNS's 100-character subject limit, with room for a severity prefix.
-const TITLE_LIMIT: usize = 88;
+pub(crate) const TITLE_LIMIT: usize = 88;
 /// How many service events a service-level report quotes.
 const SERVICE_EVENTS_QUOTED: usize = 3;
+/// What a deployment report says when none of its tasks could be read (the investigation takes
+/// it back when it verified the cause another way).
+pub(crate) const NO_TASK_READ: &str =
+    " No stopped task of the deployment could be read, so the cause is not known yet.";
 
 /// Diagnoses one incident.
 pub fn diagnose(incident: &Incident) -> Report {
+    diagnose_with(incident, None)
+}
+
+/// Diagnoses one incident, the task's cause decided by `verified` (what the investigation
+/// verified) instead of by what ECS said.
+pub fn diagnose_as(incident: &Incident, verified: &'static Rule) -> Report {
+    diagnose_with(incident, Some(verified))
+}
+
+fn diagnose_with(incident: &Incident, verified: Option<&'static Rule>) -> Report {
     match incident.event.as_ref().map(|event| &event.detail) {
-        Some(Detail::Deployment(change)) => deployment_report(incident, change),
-        Some(Detail::ServiceAction(action)) => service_action_report(incident, action),
+        Some(Detail::Deployment(change)) => deployment_report(incident, change, verified),
+        Some(Detail::ServiceAction(action)) => service_action_report(incident, action, verified),
         Some(Detail::Task(_)) | None => match incident.task() {
-            Some(task) => task_report(incident, task),
+            Some(task) => task_report(incident, task, verified),
             None => empty_report(incident),
         },
     }
 }
 
+/// Why the task stopped: as classified, or as verified.
+fn task_verdict(incident: &Incident, task: &Task, verified: Option<&'static Rule>) -> TaskVerdict {
+    let mut verdict = classify_task(task, incident.task_definition.as_ref(), Some(incident));
+    if let Some(rule) = verified {
+        verdict.rule = rule;
+    }
+    verdict
+}
+
 /// The report for one stopped (or changing) task.
-fn task_report(incident: &Incident, task: &Task) -> Report {
-    let verdict = classify_task(task, incident.task_definition.as_ref(), Some(incident));
+fn task_report(incident: &Incident, task: &Task, verified: Option<&'static Rule>) -> Report {
+    let verdict = task_verdict(incident, task, verified);
     let mut vars = base_vars(incident);
     task_vars(&mut vars, incident, task, &verdict);
     let mut report = assemble(incident, verdict.rule, &vars);
@@ -69,7 +93,11 @@ fn task_report(incident: &Incident, task: &Task) -> Report {
 }
 
 /// The report for a deployment state change: the deployment's fate, and the cause its tasks show.
-fn deployment_report(incident: &Incident, change: &DeploymentChange) -> Report {
+fn deployment_report(
+    incident: &Incident,
+    change: &DeploymentChange,
+    verified: Option<&'static Rule>,
+) -> Report {
     let rule =
         classify::deployment_rule(&change.event_name, change.reason.as_deref().unwrap_or(""))
             .unwrap_or_else(classify::fallback);
@@ -121,7 +149,7 @@ fn deployment_report(incident: &Incident, change: &DeploymentChange) -> Report {
         }
     }
     if rule.category.notify() {
-        attach_root_cause(&mut report, incident, &incident.deployment_tasks);
+        attach_root_cause(&mut report, incident, &incident.deployment_tasks, verified);
         quote_service_events(&mut report, incident);
     }
     report.findings = findings::for_service(incident, &report);
@@ -129,7 +157,11 @@ fn deployment_report(incident: &Incident, change: &DeploymentChange) -> Report {
 }
 
 /// The report for a service action: steady state, placement failures, impaired starts.
-fn service_action_report(incident: &Incident, action: &ServiceAction) -> Report {
+fn service_action_report(
+    incident: &Incident,
+    action: &ServiceAction,
+    verified: Option<&'static Rule>,
+) -> Report {
     let reason = action.reason.as_deref().unwrap_or("");
     let rule = service_action_rule(incident, action);
     let mut vars = base_vars(incident);
@@ -170,7 +202,7 @@ fn service_action_report(incident: &Incident, action: &ServiceAction) -> Report 
         } else {
             &incident.deployment_tasks
         };
-        attach_root_cause(&mut report, incident, tasks);
+        attach_root_cause(&mut report, incident, tasks, verified);
     }
     if report.notify {
         quote_service_events(&mut report, incident);
@@ -210,15 +242,18 @@ fn empty_report(incident: &Incident) -> Report {
 
 /// Diagnoses the tasks a deployment (or an impaired service) started, and puts the dominant
 /// cause in the report: "3 of 3 tasks failed ELB health checks".
-fn attach_root_cause(report: &mut Report, incident: &Incident, tasks: &[Task]) {
+fn attach_root_cause(
+    report: &mut Report,
+    incident: &Incident,
+    tasks: &[Task],
+    verified: Option<&'static Rule>,
+) {
     let explained = incident.task.as_ref().or_else(|| tasks.first());
     let Some(task) = explained else {
-        report.summary.push_str(
-            " No stopped task of the deployment could be read, so the cause is not known yet.",
-        );
+        report.summary.push_str(NO_TASK_READ);
         return;
     };
-    let verdict = classify_task(task, incident.task_definition.as_ref(), Some(incident));
+    let verdict = task_verdict(incident, task, verified);
     let mut vars = base_vars(incident);
     task_vars(&mut vars, incident, task, &verdict);
     let summary = fill(verdict.rule.summary, &vars).unwrap_or_default();
@@ -381,6 +416,7 @@ fn assemble(incident: &Incident, rule: &'static Rule, vars: &Vars) -> Report {
         links: Vec::new(),
         gaps: incident.gaps.clone(),
         incident: incident_ref(incident),
+        what_changed: None,
     }
 }
 
@@ -474,6 +510,7 @@ pub(crate) fn evidence(source: &str, text: &str) -> Evidence {
     Evidence {
         source: source.to_string(),
         text: text.to_string(),
+        verified_by: None,
     }
 }
 

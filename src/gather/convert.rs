@@ -4,10 +4,10 @@
 use aws_sdk_ecs::types as sdk;
 use chrono::{DateTime, Utc};
 
-use crate::event::{Container, NameValue, Task};
+use crate::event::{Attachment, Container, NameValue, Task};
 use crate::incident::{
     ContainerDefinition, Deployment, DeploymentConfiguration, HealthCheck, LoadBalancer,
-    LogConfiguration, SecretRef, Service, ServiceEvent, TaskDefinition,
+    LogConfiguration, NetworkConfiguration, SecretRef, Service, ServiceEvent, TaskDefinition,
 };
 
 /// How many of the service's events the incident keeps (newest first).
@@ -60,6 +60,24 @@ pub fn task(task: &sdk::Task) -> Task {
                 value: owned(attribute.value()),
             })
             .collect(),
+        attachments: task
+            .attachments()
+            .iter()
+            .map(|attachment| Attachment {
+                kind: owned(attachment.r#type()),
+                status: owned(attachment.status()),
+                details: attachment
+                    .details()
+                    .iter()
+                    .filter_map(|detail| {
+                        Some(NameValue {
+                            name: detail.name()?.to_string(),
+                            value: owned(detail.value()),
+                        })
+                    })
+                    .collect(),
+            })
+            .collect(),
         // Overrides may carry environment values; nothing downstream reads them.
         version: Some(task.version()),
     }
@@ -108,6 +126,12 @@ pub fn task_definition(td: &sdk::TaskDefinition) -> TaskDefinition {
             .iter()
             .map(container_definition)
             .collect(),
+        os_family: td
+            .runtime_platform()
+            .and_then(|platform| platform.operating_system_family())
+            .map(|family| family.as_str().to_string()),
+        registered_by: owned(td.registered_by()),
+        registered_at: time(td.registered_at()),
     }
 }
 
@@ -143,6 +167,11 @@ fn container_definition(definition: &sdk::ContainerDefinition) -> ContainerDefin
             })
             .collect(),
         stop_timeout: definition.stop_timeout(),
+        ports: definition
+            .port_mappings()
+            .iter()
+            .filter_map(|mapping| mapping.container_port())
+            .collect(),
     }
 }
 
@@ -205,6 +234,16 @@ pub fn service(service: &sdk::Service) -> Service {
                 message: event.message().unwrap_or_default().to_string(),
             })
             .collect(),
+        network: service
+            .network_configuration()
+            .and_then(|network| network.awsvpc_configuration())
+            .map(|awsvpc| NetworkConfiguration {
+                subnets: awsvpc.subnets().to_vec(),
+                security_groups: awsvpc.security_groups().to_vec(),
+                assign_public_ip: awsvpc
+                    .assign_public_ip()
+                    .map(|assign| assign.as_str() == "ENABLED"),
+            }),
     }
 }
 

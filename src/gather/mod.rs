@@ -67,7 +67,7 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    pub(crate) fn new(
+    pub fn new(
         clients: &'a Clients,
         caches: &'a Caches,
         config: &'a GatherConfig,
@@ -108,7 +108,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub(crate) fn stats(&self) -> GatherStats {
+    pub fn stats(&self) -> GatherStats {
         GatherStats {
             aws_calls: self.calls.load(Ordering::Relaxed),
             task_definition_cache_hits: self.cache_hits.load(Ordering::Relaxed),
@@ -139,9 +139,16 @@ pub async fn gather_with_stats(
     config: &GatherConfig,
 ) -> (Incident, GatherStats) {
     let ctx = Ctx::new(clients, caches, config, budget);
+    let incident = gather_in(&ctx, event).await;
+    (incident, ctx.stats())
+}
+
+/// Gathers every fact about the event in `ctx` (its budget, caches and counters), which the
+/// investigation's probes share.
+pub async fn gather_in(ctx: &Ctx<'_>, event: EcsEvent) -> Incident {
     let mut incident = Incident::from_event(event.clone());
     match &event.detail {
-        Detail::Task(task) => gather_task(&ctx, &mut incident, task, event.time).await,
+        Detail::Task(task) => gather_task(ctx, &mut incident, task, event.time).await,
         Detail::Deployment(change) => {
             let rolled_back = change
                 .reason
@@ -154,7 +161,7 @@ pub async fn gather_with_stats(
             } else {
                 Failing::None
             };
-            gather_service_event(&ctx, &mut incident, &event, failing).await
+            gather_service_event(ctx, &mut incident, &event, failing).await
         }
         Detail::ServiceAction(action) => {
             let failing = if action.event_name == "SERVICE_TASK_START_IMPAIRED" {
@@ -162,10 +169,10 @@ pub async fn gather_with_stats(
             } else {
                 Failing::None
             };
-            gather_service_event(&ctx, &mut incident, &event, failing).await
+            gather_service_event(ctx, &mut incident, &event, failing).await
         }
     }
-    (incident, ctx.stats())
+    incident
 }
 
 /// The task event: the task is in the event.

@@ -91,81 +91,42 @@ fn title(report: &Report) -> String {
     format!("{prefix}{}", fit(&title, budget, escape))
 }
 
-/// Summary, root cause, key evidence, the last log lines, how often, what could not be seen:
-/// in that order, each part kept only while the whole stays within the length limit.
+/// Summary, root cause, what changed, key evidence (verified first), the last log lines, how
+/// often, what could not be seen: in that order, each part kept only while the whole stays
+/// within the length limit.
 fn description(report: &Report) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let summary = one_line(&report.summary);
-    if !summary.is_empty() {
-        parts.push(fit(&summary, DESCRIPTION_MAX_CHARS / 2, escape));
-    }
-    if let Some(cause) = &report.root_cause {
-        parts.push(format!(
-            "*Root cause* (in the tasks it started): {} — {}",
-            fit(&one_line(&cause.title), QUOTE_MAX_CHARS, escape),
-            fit(&one_line(&cause.summary), DESCRIPTION_MAX_CHARS / 4, escape),
-        ));
-    }
-    if !report.evidence.is_empty() {
-        let mut part = String::from("*Evidence*");
-        for item in report.evidence.iter().take(EVIDENCE_MAX) {
-            part.push_str(&format!(
-                "\n• {}: {}",
-                fit(&one_line(&item.source), QUOTE_MAX_CHARS, escape),
-                code_span(&one_line(&item.text))
-            ));
-        }
-        parts.push(part);
-    }
-    if !report.log_excerpt.is_empty() {
-        let container = report
-            .resources
-            .container
-            .as_deref()
-            .map(|name| format!(" ({})", fit(&one_line(name), QUOTE_MAX_CHARS, escape)))
-            .unwrap_or_default();
-        let skip = report.log_excerpt.len().saturating_sub(LOG_LINES);
-        let lines: Vec<String> = report.log_excerpt[skip..]
-            .iter()
-            .map(|line| fit(&clean_line(line), QUOTE_MAX_CHARS, escape))
-            .collect();
-        parts.push(format!(
-            "*Last log lines*{container}\n```\n{}\n```",
-            lines.join("\n")
-        ));
-    }
-    if let Some(occurrences) = &report.occurrences {
-        parts.push(format!(
-            "*How often:* {}",
-            escape(&occurrences_line(occurrences))
-        ));
-    }
-    if !report.gaps.is_empty() {
-        let mut part = String::from("*Could not see*");
-        for gap in report.gaps.iter().take(LIST_MAX) {
-            part.push_str(&format!(
-                "\n• {}: {}",
-                fit(&one_line(&gap.what), QUOTE_MAX_CHARS, escape),
-                fit(&one_line(&gap.reason), QUOTE_MAX_CHARS, escape)
-            ));
-        }
-        parts.push(part);
-    }
-    if !report.findings.is_empty() {
-        let mut part = String::from("*Also noticed*");
-        for finding in report.findings.iter().take(LIST_MAX) {
-            part.push_str(&format!(
-                "\n• {}",
-                fit(&one_line(&finding.text), QUOTE_MAX_CHARS, escape)
-            ));
-        }
-        parts.push(part);
-    }
-    parts.push(footer(report));
-
+    let parts = [
+        summary_part(report),
+        root_cause_part(report),
+        what_changed_part(report),
+        evidence_part(report),
+        log_part(report),
+        report
+            .occurrences
+            .as_ref()
+            .map(|occurrences| format!("*How often:* {}", escape(&occurrences_line(occurrences)))),
+        list_part(
+            "*Could not see*",
+            report.gaps.iter().map(|gap| {
+                format!(
+                    "{}: {}",
+                    fit(&one_line(&gap.what), QUOTE_MAX_CHARS, escape),
+                    fit(&one_line(&gap.reason), QUOTE_MAX_CHARS, escape)
+                )
+            }),
+        ),
+        list_part(
+            "*Also noticed*",
+            report
+                .findings
+                .iter()
+                .map(|finding| fit(&one_line(&finding.text), QUOTE_MAX_CHARS, escape)),
+        ),
+        Some(footer(report)),
+    ];
     let mut description = String::new();
     let mut used = 0;
-    for part in parts {
+    for part in parts.into_iter().flatten() {
         let cost = char_count(&part) + if description.is_empty() { 0 } else { 2 };
         if used + cost > DESCRIPTION_MAX_CHARS {
             continue;
@@ -177,6 +138,97 @@ fn description(report: &Report) -> String {
         used += cost;
     }
     description
+}
+
+fn summary_part(report: &Report) -> Option<String> {
+    let summary = one_line(&report.summary);
+    (!summary.is_empty()).then(|| fit(&summary, DESCRIPTION_MAX_CHARS / 2, escape))
+}
+
+fn root_cause_part(report: &Report) -> Option<String> {
+    let cause = report.root_cause.as_ref()?;
+    Some(format!(
+        "*Root cause* (in the tasks it started): {} — {}",
+        fit(&one_line(&cause.title), QUOTE_MAX_CHARS, escape),
+        fit(&one_line(&cause.summary), DESCRIPTION_MAX_CHARS / 4, escape),
+    ))
+}
+
+/// "*What changed since* `api:41` (…): • image api v1.4.1 → v1.4.2 …".
+fn what_changed_part(report: &Report) -> Option<String> {
+    let changed = report.what_changed.as_ref()?;
+    let mut part = format!(
+        "*What changed since* {} ({}) in {}",
+        code_span(&one_line(&changed.from)),
+        fit(&one_line(&changed.basis), QUOTE_MAX_CHARS, escape),
+        code_span(&one_line(&changed.to))
+    );
+    if let Some(by) = &changed.registered_by {
+        part.push_str(&format!(", registered by {}", code_span(&one_line(by))));
+    }
+    if changed.changes.is_empty() {
+        part.push_str("\n• no difference in the task definition");
+    }
+    for change in changed.changes.iter().take(EVIDENCE_MAX) {
+        part.push_str(&format!(
+            "\n• {}",
+            fit(&one_line(&change.text), QUOTE_MAX_CHARS, escape)
+        ));
+    }
+    Some(part)
+}
+
+/// Verified facts carry ✅ and the call that verified them; quoted text is in code spans.
+fn evidence_part(report: &Report) -> Option<String> {
+    if report.evidence.is_empty() {
+        return None;
+    }
+    let mut part = String::from("*Evidence*");
+    for item in report.evidence.iter().take(EVIDENCE_MAX) {
+        let source = fit(&one_line(&item.source), QUOTE_MAX_CHARS, escape);
+        match &item.verified_by {
+            Some(call) => part.push_str(&format!(
+                "\n• ✅ {source}: {} _(verified: {})_",
+                fit(&one_line(&item.text), QUOTE_MAX_CHARS, escape),
+                escape(&one_line(call))
+            )),
+            None => part.push_str(&format!(
+                "\n• {source}: {}",
+                code_span(&one_line(&item.text))
+            )),
+        }
+    }
+    Some(part)
+}
+
+fn log_part(report: &Report) -> Option<String> {
+    if report.log_excerpt.is_empty() {
+        return None;
+    }
+    let container = report
+        .resources
+        .container
+        .as_deref()
+        .map(|name| format!(" ({})", fit(&one_line(name), QUOTE_MAX_CHARS, escape)))
+        .unwrap_or_default();
+    let skip = report.log_excerpt.len().saturating_sub(LOG_LINES);
+    let lines: Vec<String> = report.log_excerpt[skip..]
+        .iter()
+        .map(|line| fit(&clean_line(line), QUOTE_MAX_CHARS, escape))
+        .collect();
+    Some(format!(
+        "*Last log lines*{container}\n```\n{}\n```",
+        lines.join("\n")
+    ))
+}
+
+/// A heading and up to three bullet lines.
+fn list_part(heading: &str, items: impl Iterator<Item = String>) -> Option<String> {
+    let lines: Vec<String> = items
+        .take(LIST_MAX)
+        .map(|item| format!("\n• {item}"))
+        .collect();
+    (!lines.is_empty()).then(|| format!("{heading}{}", lines.concat()))
 }
 
 /// "Service `checkout` · Cluster `prod` · Account `1111…` · Region `eu-west-1` · Task `0f3a…` ·
@@ -501,6 +553,7 @@ mod tests {
             .map(|n| crate::report::Evidence {
                 source: format!("source {n}"),
                 text: "x".repeat(10_000),
+                verified_by: None,
             })
             .collect();
         report.log_excerpt = vec!["y".repeat(100_000); 100];

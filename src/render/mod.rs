@@ -56,6 +56,7 @@ pub fn scrubbed(report: &Report) -> Report {
         links,
         gaps,
         incident,
+        what_changed,
     } = &mut report;
     for text in [rule, title, summary] {
         scrub_in_place(text);
@@ -87,6 +88,7 @@ pub fn scrubbed(report: &Report) -> Report {
     for item in evidence {
         scrub_in_place(&mut item.source);
         scrub_in_place(&mut item.text);
+        scrub_option(&mut item.verified_by);
     }
     log_excerpt.iter_mut().for_each(scrub_in_place);
     for step in next_steps {
@@ -114,6 +116,15 @@ pub fn scrubbed(report: &Report) -> Report {
         scrub_in_place(text);
     }
     incident.services.iter_mut().for_each(scrub_in_place);
+    if let Some(changed) = what_changed {
+        for text in [&mut changed.from, &mut changed.to, &mut changed.basis] {
+            scrub_in_place(text);
+        }
+        scrub_option(&mut changed.registered_by);
+        for change in &mut changed.changes {
+            scrub_in_place(&mut change.text);
+        }
+    }
     for gap in gaps {
         scrub_in_place(&mut gap.what);
         scrub_in_place(&mut gap.reason);
@@ -288,10 +299,12 @@ pub(crate) mod tests {
                 Evidence {
                     source: "container api reason".into(),
                     text: "OutOfMemoryError: Container killed due to memory usage".into(),
+                    verified_by: None,
                 },
                 Evidence {
                     source: "container api exitCode".into(),
                     text: "137".into(),
+                    verified_by: None,
                 },
             ],
             log_excerpt: vec![
@@ -341,6 +354,7 @@ pub(crate) mod tests {
                 opened_at: Some("2024-05-02T03:14:15+00:00".into()),
                 services: Vec::new(),
             },
+            what_changed: None,
         }
     }
 

@@ -28,156 +28,248 @@ pub fn subject(report: &Report) -> String {
     truncate(&line, SUBJECT_MAX_CHARS)
 }
 
-/// The email body, plain text.
+/// The email body, plain text: each part in the order the on-call engineer needs it.
 pub fn body(report: &Report) -> String {
     let mut out = String::new();
+    for part in [
+        head,
+        root_cause,
+        what_changed,
+        evidence,
+        log_excerpt,
+        next_steps,
+        findings,
+        occurrences,
+        gaps,
+        links,
+    ] {
+        part(&mut out, report);
+    }
+    out.push_str("\n--\n");
+    footer(&mut out, report);
+    out
+}
+
+fn head(out: &mut String, report: &Report) {
     let title = truncate(&one_line(&report.title), TITLE_MAX_CHARS);
     wrap(
-        &mut out,
+        out,
         &format!("[{}] {title}", severity_label(report.severity)),
         "",
         "",
     );
     out.push('\n');
     wrap(
-        &mut out,
+        out,
         &truncate(&one_line(&report.summary), SUMMARY_MAX_CHARS),
         "",
         "",
     );
+}
 
-    if let Some(cause) = &report.root_cause {
-        out.push('\n');
+fn root_cause(out: &mut String, report: &Report) {
+    let Some(cause) = &report.root_cause else {
+        return;
+    };
+    out.push('\n');
+    wrap(
+        out,
+        &format!(
+            "Root cause, found in the tasks it started: {} ({})",
+            truncate(&one_line(&cause.title), TITLE_MAX_CHARS),
+            cause.category
+        ),
+        "",
+        "  ",
+    );
+    wrap(
+        out,
+        &truncate(&one_line(&cause.summary), SUMMARY_MAX_CHARS),
+        "  ",
+        "  ",
+    );
+}
+
+/// "What changed since api:41 (…)": the failing revision, who registered it, the differences.
+fn what_changed(out: &mut String, report: &Report) {
+    let Some(changed) = &report.what_changed else {
+        return;
+    };
+    section(
+        out,
+        &format!(
+            "What changed since {} ({})",
+            one_line(&changed.from),
+            one_line(&changed.basis)
+        ),
+    );
+    let mut line = format!("Revision {}", one_line(&changed.to));
+    if let Some(by) = &changed.registered_by {
+        let _ = write!(line, ", registered by {}", one_line(by));
+    }
+    if let Some(at) = &changed.registered_at {
+        let at = chrono::DateTime::parse_from_rfc3339(at)
+            .map(|t| {
+                t.with_timezone(&chrono::Utc)
+                    .format("%Y-%m-%d %H:%M UTC")
+                    .to_string()
+            })
+            .unwrap_or_else(|_| one_line(at));
+        let _ = write!(line, " at {at}");
+    }
+    wrap(out, &line, "  ", "  ");
+    if changed.changes.is_empty() {
         wrap(
-            &mut out,
-            &format!(
-                "Root cause, found in the tasks it started: {} ({})",
-                truncate(&one_line(&cause.title), TITLE_MAX_CHARS),
-                cause.category
-            ),
-            "",
-            "  ",
-        );
-        wrap(
-            &mut out,
-            &truncate(&one_line(&cause.summary), SUMMARY_MAX_CHARS),
-            "  ",
-            "  ",
+            out,
+            "No difference in the task definition beyond its revision number.",
+            "  - ",
+            "    ",
         );
     }
+    for change in &changed.changes {
+        let text = match &change.container {
+            Some(container) => format!(
+                "{} (container {})",
+                one_line(&change.text),
+                one_line(container)
+            ),
+            None => one_line(&change.text),
+        };
+        wrap(out, &truncate(&text, ITEM_MAX_CHARS), "  - ", "    ");
+    }
+}
 
-    if !report.evidence.is_empty() {
-        section(&mut out, "Evidence");
-        for item in &report.evidence {
-            let line = format!(
+/// Verified facts first, each with the call that verified it; then what ECS and the logs said.
+fn evidence(out: &mut String, report: &Report) {
+    if report.evidence.is_empty() {
+        return;
+    }
+    section(out, "Evidence");
+    for item in &report.evidence {
+        let line = match &item.verified_by {
+            Some(call) => format!(
+                "Verified ({}): {}: {}",
+                one_line(call),
+                one_line(&item.source),
+                truncate(&one_line(&item.text), ITEM_MAX_CHARS)
+            ),
+            None => format!(
                 "{}: \"{}\"",
                 one_line(&item.source),
                 truncate(&one_line(&item.text), ITEM_MAX_CHARS)
-            );
-            wrap(&mut out, &line, "  - ", "    ");
-        }
+            ),
+        };
+        wrap(out, &line, "  - ", "    ");
     }
+}
 
-    if !report.log_excerpt.is_empty() {
-        let mut heading = String::from("Last log lines");
-        let place: Vec<String> = [&report.resources.container, &report.resources.log_group]
-            .into_iter()
-            .flatten()
-            .map(|part| one_line(part))
-            .collect();
-        if !place.is_empty() {
-            let _ = write!(heading, " ({})", place.join(", "));
-        }
-        section(&mut out, &heading);
-        let skip = report.log_excerpt.len().saturating_sub(LOG_LINES);
-        for line in &report.log_excerpt[skip..] {
-            let _ = writeln!(
-                out,
-                "    {}",
-                truncate(&clean_line(line), LOG_LINE_MAX_CHARS)
-            );
-        }
+fn log_excerpt(out: &mut String, report: &Report) {
+    if report.log_excerpt.is_empty() {
+        return;
     }
+    let mut heading = String::from("Last log lines");
+    let place: Vec<String> = [&report.resources.container, &report.resources.log_group]
+        .into_iter()
+        .flatten()
+        .map(|part| one_line(part))
+        .collect();
+    if !place.is_empty() {
+        let _ = write!(heading, " ({})", place.join(", "));
+    }
+    section(out, &heading);
+    let skip = report.log_excerpt.len().saturating_sub(LOG_LINES);
+    for line in &report.log_excerpt[skip..] {
+        let _ = writeln!(
+            out,
+            "    {}",
+            truncate(&clean_line(line), LOG_LINE_MAX_CHARS)
+        );
+    }
+}
 
-    if !report.next_steps.is_empty() {
-        section(&mut out, "What to do");
-        for (number, step) in report.next_steps.iter().enumerate() {
-            let label = format!("  {}. ", number + 1);
-            let indent = " ".repeat(label.len());
-            wrap(
-                &mut out,
-                &truncate(&one_line(&step.title), ITEM_MAX_CHARS),
-                &label,
-                &indent,
-            );
-            if let Some(command) = &step.command {
-                let command = truncate(clean_line(command).trim(), COMMAND_MAX_CHARS);
-                if !command.is_empty() {
-                    let _ = writeln!(out, "{indent}  {command}");
-                }
+fn next_steps(out: &mut String, report: &Report) {
+    if report.next_steps.is_empty() {
+        return;
+    }
+    section(out, "What to do");
+    for (number, step) in report.next_steps.iter().enumerate() {
+        let label = format!("  {}. ", number + 1);
+        let indent = " ".repeat(label.len());
+        wrap(
+            out,
+            &truncate(&one_line(&step.title), ITEM_MAX_CHARS),
+            &label,
+            &indent,
+        );
+        if let Some(command) = &step.command {
+            let command = truncate(clean_line(command).trim(), COMMAND_MAX_CHARS);
+            if !command.is_empty() {
+                let _ = writeln!(out, "{indent}  {command}");
             }
         }
     }
+}
 
-    if !report.findings.is_empty() {
-        section(&mut out, "Also noticed");
-        for finding in &report.findings {
-            wrap(
-                &mut out,
-                &truncate(&one_line(&finding.text), ITEM_MAX_CHARS),
-                "  - ",
-                "    ",
-            );
-        }
+fn findings(out: &mut String, report: &Report) {
+    if report.findings.is_empty() {
+        return;
     }
+    section(out, "Also noticed");
+    for finding in &report.findings {
+        wrap(
+            out,
+            &truncate(&one_line(&finding.text), ITEM_MAX_CHARS),
+            "  - ",
+            "    ",
+        );
+    }
+}
 
+fn occurrences(out: &mut String, report: &Report) {
     if let Some(occurrences) = &report.occurrences {
-        section(&mut out, "How often");
-        wrap(&mut out, &occurrences_line(occurrences), "  ", "  ");
+        section(out, "How often");
+        wrap(out, &occurrences_line(occurrences), "  ", "  ");
     }
+}
 
-    if !report.gaps.is_empty() {
-        section(&mut out, "Could not see");
-        for gap in &report.gaps {
-            let line = format!(
-                "{}: {}",
-                truncate(&one_line(&gap.what), ITEM_MAX_CHARS),
-                truncate(&one_line(&gap.reason), ITEM_MAX_CHARS)
-            );
-            wrap(&mut out, &line, "  - ", "    ");
-            let fix = truncate(&one_line(&gap.fix), ITEM_MAX_CHARS);
-            if !fix.is_empty() {
-                wrap(&mut out, &format!("Fix: {fix}"), "    ", "    ");
-            }
-            if let Some(action) = &gap.action {
-                wrap(
-                    &mut out,
-                    &format!("Needs: {}", one_line(action)),
-                    "    ",
-                    "    ",
-                );
-            }
+fn gaps(out: &mut String, report: &Report) {
+    if report.gaps.is_empty() {
+        return;
+    }
+    section(out, "Could not see");
+    for gap in &report.gaps {
+        let line = format!(
+            "{}: {}",
+            truncate(&one_line(&gap.what), ITEM_MAX_CHARS),
+            truncate(&one_line(&gap.reason), ITEM_MAX_CHARS)
+        );
+        wrap(out, &line, "  - ", "    ");
+        let fix = truncate(&one_line(&gap.fix), ITEM_MAX_CHARS);
+        if !fix.is_empty() {
+            wrap(out, &format!("Fix: {fix}"), "    ", "    ");
+        }
+        if let Some(action) = &gap.action {
+            wrap(out, &format!("Needs: {}", one_line(action)), "    ", "    ");
         }
     }
+}
 
-    if !report.links.is_empty() {
-        section(&mut out, "Links");
-        for link in &report.links {
-            let label = truncate(&one_line(&link.label), ITEM_MAX_CHARS);
-            let url = one_line(&link.url);
-            if char_count(&label) + char_count(&url) + 6 <= WIDTH {
-                let _ = writeln!(out, "  - {label}: {url}");
-            } else {
-                // A URL is never wrapped: on a line of its own it stays clickable.
-                wrap(&mut out, &format!("{label}:"), "  - ", "    ");
-                let _ = writeln!(out, "    {url}");
-            }
+fn links(out: &mut String, report: &Report) {
+    if report.links.is_empty() {
+        return;
+    }
+    section(out, "Links");
+    for link in &report.links {
+        let label = truncate(&one_line(&link.label), ITEM_MAX_CHARS);
+        let url = one_line(&link.url);
+        if char_count(&label) + char_count(&url) + 6 <= WIDTH {
+            let _ = writeln!(out, "  - {label}: {url}");
+        } else {
+            // A URL is never wrapped: on a line of its own it stays clickable.
+            wrap(out, &format!("{label}:"), "  - ", "    ");
+            let _ = writeln!(out, "    {url}");
         }
     }
-
-    out.push_str("\n--\n");
-    footer(&mut out, report);
-    out
 }
 
 /// Where it happened and which rule decided, one fact a line so each can be copied.

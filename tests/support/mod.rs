@@ -5,9 +5,11 @@
 
 pub mod canned;
 pub mod flood;
+pub mod overlay;
 pub mod runtime_api;
 pub mod seed;
 pub mod throttle;
+pub mod world;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -109,8 +111,9 @@ impl Moto {
         }
     }
 
+    /// The SDK configuration for moto, requests routed as moto expects them (see overlay.rs).
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
-        ecs_doctor::aws::sdk_config(&self.options()).await
+        overlay::Overlay::default().wrap(&ecs_doctor::aws::sdk_config(&self.options()).await)
     }
 
     pub async fn clients(&self) -> Clients {

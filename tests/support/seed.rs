@@ -60,7 +60,6 @@ pub async fn seed(config: &SdkConfig) -> Seeded {
     let ecs = aws_sdk_ecs::Client::new(config);
     let logs = aws_sdk_cloudwatchlogs::Client::new(config);
     let sns = aws_sdk_sns::Client::new(config);
-    let sqs = aws_sdk_sqs::Client::new(config);
 
     ecs.create_cluster()
         .cluster_name(CLUSTER)
@@ -131,41 +130,7 @@ pub async fn seed(config: &SdkConfig) -> Seeded {
         .unwrap()
         .to_string();
     let subscribe = |name: &'static str, attributes: Vec<(&'static str, String)>| {
-        let (sns, sqs, topic_arn) = (sns.clone(), sqs.clone(), topic_arn.clone());
-        async move {
-            let url = sqs
-                .create_queue()
-                .queue_name(name)
-                .send()
-                .await
-                .unwrap()
-                .queue_url()
-                .unwrap()
-                .to_string();
-            let arn = sqs
-                .get_queue_attributes()
-                .queue_url(&url)
-                .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-                .send()
-                .await
-                .unwrap()
-                .attributes()
-                .and_then(|a| {
-                    a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-                        .cloned()
-                })
-                .unwrap();
-            let mut request = sns
-                .subscribe()
-                .topic_arn(&topic_arn)
-                .protocol("sqs")
-                .endpoint(arn);
-            for (key, value) in attributes {
-                request = request.attributes(key, value);
-            }
-            request.send().await.expect("subscribe the queue");
-            url
-        }
+        subscribe_queue(config, &topic_arn, name, attributes)
     };
     let queue_url = subscribe("alerts", vec![]).await;
     let raw_queue_url = subscribe("alerts-raw", vec![("RawMessageDelivery", "true".into())]).await;
@@ -202,6 +167,48 @@ pub async fn seed(config: &SdkConfig) -> Seeded {
         low_queue_url,
         body_filter_queue_url,
     }
+}
+
+/// A new SQS queue `name`, subscribed to the topic with `attributes`; returns its URL.
+pub async fn subscribe_queue(
+    config: &SdkConfig,
+    topic_arn: &str,
+    name: &str,
+    attributes: Vec<(&'static str, String)>,
+) -> String {
+    let sqs = aws_sdk_sqs::Client::new(config);
+    let url = sqs
+        .create_queue()
+        .queue_name(name)
+        .send()
+        .await
+        .unwrap()
+        .queue_url()
+        .unwrap()
+        .to_string();
+    let arn = sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes()
+        .and_then(|a| {
+            a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+                .cloned()
+        })
+        .unwrap();
+    let mut request = aws_sdk_sns::Client::new(config)
+        .subscribe()
+        .topic_arn(topic_arn)
+        .protocol("sqs")
+        .endpoint(arn);
+    for (key, value) in attributes {
+        request = request.attributes(key, value);
+    }
+    request.send().await.expect("subscribe the queue");
+    url
 }
 
 /// The "ECS Task State Change" event ECS sends when the api container crashes.
@@ -282,6 +289,16 @@ pub async fn receive(config: &SdkConfig, queue_url: &str) -> Vec<aws_sdk_sqs::ty
 
 /// Creates `stream` in `group` and writes the crash lines into it, a minute ago.
 pub async fn crash_lines_in(logs: &aws_sdk_cloudwatchlogs::Client, group: &str, stream: &str) {
+    crash_lines_in_with(logs, group, stream, CRASH_LINES).await;
+}
+
+/// Creates `stream` in `group` and writes `lines` into it, a minute ago.
+pub async fn crash_lines_in_with(
+    logs: &aws_sdk_cloudwatchlogs::Client,
+    group: &str,
+    stream: &str,
+    lines: &[&str],
+) {
     logs.create_log_stream()
         .log_group_name(group)
         .log_stream_name(stream)
@@ -289,7 +306,7 @@ pub async fn crash_lines_in(logs: &aws_sdk_cloudwatchlogs::Client, group: &str, 
         .await
         .expect("create the log stream");
     let start = now_ms() - 60_000;
-    let events: Vec<_> = CRASH_LINES
+    let events: Vec<_> = lines
         .iter()
         .enumerate()
         .map(|(i, line)| {

@@ -1,4 +1,4 @@
-//! DynamoDB throttled for a while: an HTTP client in front of the emulator's that answers every
+//! DynamoDB throttled for a while: an overlay in front of the emulator that answers every
 //! DynamoDB request with ThrottlingException (HTTP 400, the awsJson error body DynamoDB sends)
 //! while the switch is on, and passes everything else through. moto has no throttling of its
 //! own; this is the one canned answer here.
@@ -8,14 +8,7 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use aws_smithy_runtime_api::client::http::{
-    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
-    SharedHttpConnector,
-};
-use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
-use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-use aws_smithy_runtime_api::http::StatusCode;
-use aws_smithy_types::body::SdkBody;
+use super::overlay::{Answer, Overlay};
 
 /// The switch, and how many requests it refused.
 #[derive(Debug, Clone, Default)]
@@ -35,58 +28,23 @@ impl Throttle {
 
     /// `config` with its HTTP client wrapped by this switch.
     pub fn wrap(&self, config: &aws_config::SdkConfig) -> aws_config::SdkConfig {
-        let inner = config.http_client().expect("an HTTP client");
-        config
-            .to_builder()
-            .http_client(SharedHttpClient::new(Throttling {
-                inner,
-                throttle: self.clone(),
-            }))
-            .build()
-    }
-}
-
-#[derive(Debug)]
-struct Throttling {
-    inner: SharedHttpClient,
-    throttle: Throttle,
-}
-
-impl HttpClient for Throttling {
-    fn http_connector(
-        &self,
-        settings: &HttpConnectorSettings,
-        components: &RuntimeComponents,
-    ) -> SharedHttpConnector {
-        SharedHttpConnector::new(ThrottlingConnector {
-            inner: self.inner.http_connector(settings, components),
-            throttle: self.throttle.clone(),
-        })
-    }
-}
-
-#[derive(Debug)]
-struct ThrottlingConnector {
-    inner: SharedHttpConnector,
-    throttle: Throttle,
-}
-
-impl HttpConnector for ThrottlingConnector {
-    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let dynamodb = request
-            .headers()
-            .get("x-amz-target")
-            .is_some_and(|target| target.starts_with("DynamoDB_"));
-        if dynamodb && self.throttle.on.load(Ordering::SeqCst) {
-            self.throttle.refused.fetch_add(1, Ordering::SeqCst);
-            let body = r#"{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate of requests exceeds the allowed throughput."}"#;
-            let mut response =
-                HttpResponse::new(StatusCode::try_from(400).unwrap(), SdkBody::from(body));
-            response
-                .headers_mut()
-                .insert("content-type", "application/x-amz-json-1.0");
-            return HttpConnectorFuture::ready(Ok(response));
-        }
-        self.inner.call(request)
+        let overlay = Overlay::default();
+        let throttle = self.clone();
+        overlay.rule(move |request| {
+            let dynamodb = request
+                .target
+                .as_deref()
+                .is_some_and(|target| target.starts_with("DynamoDB_"));
+            if !dynamodb || !throttle.on.load(Ordering::SeqCst) {
+                return None;
+            }
+            throttle.refused.fetch_add(1, Ordering::SeqCst);
+            Some(Answer {
+                status: 400,
+                content_type: "application/x-amz-json-1.0",
+                body: r#"{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate of requests exceeds the allowed throughput."}"#.into(),
+            })
+        });
+        overlay.wrap(config)
     }
 }

@@ -1,0 +1,406 @@
+//! The network probe, for a pull, a secret or a log driver that could not reach AWS: the task
+//! subnets' routes (a default route to a NAT or an internet gateway?), the VPC endpoints there,
+//! assignPublicIp, and security-group egress on 443, ending with the missing piece.
+
+use aws_sdk_ec2::types::Filter;
+use serde::{Deserialize, Serialize};
+
+use super::placement::{self, SubnetAsk, SubnetFacts};
+use super::{cached, Probed};
+use crate::gather::{gaps, Ctx};
+
+/// What the task had to reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Need {
+    /// An image pull from ECR: ecr.api, ecr.dkr and the S3 gateway.
+    Ecr,
+    SecretsManager,
+    Ssm,
+    Logs,
+}
+
+impl Need {
+    /// The VPC endpoints (service name after `com.amazonaws.REGION.`) that serve it privately.
+    pub fn endpoints(self) -> &'static [&'static str] {
+        match self {
+            Need::Ecr => &["ecr.api", "ecr.dkr", "s3"],
+            Need::SecretsManager => &["secretsmanager"],
+            Need::Ssm => &["ssm"],
+            Need::Logs => &["logs"],
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Need::Ecr => "Amazon ECR (to pull the image)",
+            Need::SecretsManager => "Secrets Manager (to fetch the secrets)",
+            Need::Ssm => "SSM Parameter Store (to fetch the parameters)",
+            Need::Logs => "CloudWatch Logs (the log driver)",
+        }
+    }
+}
+
+/// Where the task runs and what it needed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkAsk {
+    pub subnets: Vec<String>,
+    pub security_groups: Vec<String>,
+    pub assign_public_ip: Option<bool>,
+    pub needs: Vec<Need>,
+    /// The region of the endpoints' names.
+    pub region: String,
+}
+
+/// How one subnet reaches the outside.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SubnetRoute {
+    pub subnet: String,
+    pub route_table: Option<String>,
+    /// The main route table applies (no explicit association).
+    pub main: bool,
+    /// Where 0.0.0.0/0 goes: nat-…, igw-…, tgw-…, eni-…; None: nowhere.
+    pub default_route: Option<String>,
+}
+
+/// The task's network path.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NetworkFacts {
+    pub vpc_id: Option<String>,
+    pub routes: Vec<SubnetRoute>,
+    pub assign_public_ip: Option<bool>,
+    /// VPC endpoints present (after `com.amazonaws.REGION.`), and the route tables of the S3
+    /// gateway endpoint.
+    pub endpoints: Vec<String>,
+    pub s3_route_tables: Vec<String>,
+    pub security_groups: Vec<String>,
+    /// Whether some security group lets TCP 443 out (None: no group was read).
+    pub egress_443: Option<bool>,
+    pub needs: Vec<Need>,
+    pub verified_by: Vec<String>,
+}
+
+/// What is missing on the path, and the fix with real values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub problems: Vec<String>,
+    pub fixes: Vec<String>,
+}
+
+/// Reads the path from the task's subnets.
+pub async fn probe(ctx: &Ctx<'_>, ask: &NetworkAsk) -> Probed<NetworkFacts> {
+    let key = format!(
+        "net:{}:{}:{:?}:{:?}",
+        ask.subnets.join(","),
+        ask.security_groups.join(","),
+        ask.assign_public_ip,
+        ask.needs
+    );
+    cached(ctx, key, read(ctx, ask)).await
+}
+
+async fn read(ctx: &Ctx<'_>, ask: &NetworkAsk) -> Probed<NetworkFacts> {
+    let subnets_ask = SubnetAsk {
+        subnets: ask.subnets.clone(),
+    };
+    let (subnets, egress) = tokio::join!(
+        placement::subnets(ctx, &subnets_ask),
+        super::maybe(
+            (!ask.security_groups.is_empty()).then(|| egress_443(ctx, &ask.security_groups))
+        )
+    );
+    let subnets = subnets?;
+    let mut facts = NetworkFacts {
+        vpc_id: subnets.iter().find_map(|s| s.vpc_id.clone()),
+        assign_public_ip: ask.assign_public_ip,
+        security_groups: ask.security_groups.clone(),
+        needs: ask.needs.clone(),
+        verified_by: vec!["ec2:DescribeSubnets".into()],
+        ..NetworkFacts::default()
+    };
+    if let Some(egress) = egress {
+        facts.egress_443 = Some(egress?);
+        facts.verified_by.push("ec2:DescribeSecurityGroups".into());
+    }
+    let Some(vpc) = facts.vpc_id.clone() else {
+        return Ok(facts);
+    };
+    let (tables, endpoints) =
+        tokio::join!(route_tables(ctx, &vpc), endpoints(ctx, &vpc, &ask.region));
+    facts.routes = routes_of(&subnets, &tables?);
+    facts.verified_by.push("ec2:DescribeRouteTables".into());
+    (facts.endpoints, facts.s3_route_tables) = endpoints?;
+    facts.verified_by.push("ec2:DescribeVpcEndpoints".into());
+    Ok(facts)
+}
+
+/// A route table: its id, whether it is the VPC's main one, its subnets, and where 0.0.0.0/0 goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    pub id: String,
+    pub main: bool,
+    pub subnets: Vec<String>,
+    pub default_route: Option<String>,
+}
+
+async fn route_tables(ctx: &Ctx<'_>, vpc: &str) -> Probed<Vec<Table>> {
+    ctx.count_call();
+    let output = ctx
+        .clients
+        .ec2()
+        .describe_route_tables()
+        .filters(Filter::builder().name("vpc-id").values(vpc).build())
+        .send()
+        .await
+        .map_err(|error| {
+            gaps::from_sdk_error(
+                "the subnets' route tables",
+                "ec2:DescribeRouteTables",
+                &error,
+            )
+        })?;
+    Ok(output
+        .route_tables()
+        .iter()
+        .map(|table| Table {
+            id: table.route_table_id().unwrap_or_default().to_string(),
+            main: table
+                .associations()
+                .iter()
+                .any(|a| a.main().unwrap_or(false)),
+            subnets: table
+                .associations()
+                .iter()
+                .filter_map(|a| a.subnet_id().map(str::to_string))
+                .collect(),
+            default_route: table
+                .routes()
+                .iter()
+                .filter(|route| route.destination_cidr_block() == Some("0.0.0.0/0"))
+                .filter(|route| route.state().is_none_or(|s| s.as_str() == "active"))
+                .find_map(|route| {
+                    route
+                        .nat_gateway_id()
+                        .or(route.gateway_id())
+                        .or(route.transit_gateway_id())
+                        .or(route.network_interface_id())
+                        .or(route.vpc_peering_connection_id())
+                        .or(route.instance_id())
+                        .map(str::to_string)
+                }),
+        })
+        .collect())
+}
+
+/// Which table each subnet uses: its own association, else the main table.
+fn routes_of(subnets: &[SubnetFacts], tables: &[Table]) -> Vec<SubnetRoute> {
+    subnets
+        .iter()
+        .map(|subnet| {
+            let own = tables.iter().find(|t| t.subnets.contains(&subnet.id));
+            let table = own.or_else(|| tables.iter().find(|t| t.main));
+            SubnetRoute {
+                subnet: subnet.id.clone(),
+                route_table: table.map(|t| t.id.clone()),
+                main: own.is_none(),
+                default_route: table.and_then(|t| t.default_route.clone()),
+            }
+        })
+        .collect()
+}
+
+async fn endpoints(ctx: &Ctx<'_>, vpc: &str, region: &str) -> Probed<(Vec<String>, Vec<String>)> {
+    ctx.count_call();
+    let output = ctx
+        .clients
+        .ec2()
+        .describe_vpc_endpoints()
+        .filters(Filter::builder().name("vpc-id").values(vpc).build())
+        .send()
+        .await
+        .map_err(|error| {
+            gaps::from_sdk_error("the VPC's endpoints", "ec2:DescribeVpcEndpoints", &error)
+        })?;
+    let prefix = format!("com.amazonaws.{region}.");
+    let mut names = Vec::new();
+    let mut s3_tables = Vec::new();
+    for endpoint in output.vpc_endpoints() {
+        let usable = endpoint.state().is_none_or(|s| {
+            matches!(
+                s.as_str().to_ascii_lowercase().as_str(),
+                "available" | "pending"
+            )
+        });
+        let Some(name) = endpoint
+            .service_name()
+            .and_then(|name| name.strip_prefix(&prefix))
+            .filter(|_| usable)
+        else {
+            continue;
+        };
+        if name == "s3" {
+            s3_tables.extend(endpoint.route_table_ids().iter().cloned());
+        }
+        names.push(name.to_string());
+    }
+    names.sort();
+    names.dedup();
+    Ok((names, s3_tables))
+}
+
+async fn egress_443(ctx: &Ctx<'_>, groups: &[String]) -> Probed<bool> {
+    ctx.count_call();
+    let output = ctx
+        .clients
+        .ec2()
+        .describe_security_groups()
+        .set_group_ids(Some(groups.to_vec()))
+        .send()
+        .await
+        .map_err(|error| {
+            gaps::from_sdk_error(
+                "the task's security groups",
+                "ec2:DescribeSecurityGroups",
+                &error,
+            )
+        })?;
+    Ok(output.security_groups().iter().any(|group| {
+        group.ip_permissions_egress().iter().any(|rule| {
+            let protocol = rule.ip_protocol().unwrap_or("-1");
+            let all = protocol == "-1";
+            let tcp_443 = (protocol == "tcp" || protocol == "6")
+                && rule.from_port().unwrap_or(0) <= 443
+                && rule.to_port().unwrap_or(65535) >= 443;
+            let somewhere = !rule.ip_ranges().is_empty()
+                || !rule.ipv6_ranges().is_empty()
+                || !rule.prefix_list_ids().is_empty()
+                || !rule.user_id_group_pairs().is_empty();
+            (all || tcp_443) && somewhere
+        })
+    }))
+}
+
+/// The missing piece: for each need, is there a way out (a NAT, an internet gateway with a
+/// public IP, or the endpoints), and does a security group let 443 out?
+pub fn verdict(facts: &NetworkFacts) -> Verdict {
+    let mut problems = Vec::new();
+    let mut fixes = Vec::new();
+    if facts.egress_443 == Some(false) {
+        problems.push(format!(
+            "no security group of the task ({}) allows outbound TCP 443",
+            facts.security_groups.join(", ")
+        ));
+        fixes.push(format!(
+            "allow outbound 443: aws ec2 authorize-security-group-egress --group-id {} --protocol tcp --port 443 --cidr 0.0.0.0/0",
+            facts.security_groups.first().map_or("sg-…", String::as_str)
+        ));
+    }
+    // Unknown (the task's own subnet, read before the service): not called a problem.
+    let public_ip = facts.assign_public_ip.unwrap_or(true);
+    for route in &facts.routes {
+        let table = route.route_table.as_deref().unwrap_or("(no route table)");
+        let out = match route.default_route.as_deref() {
+            Some(target) if target.starts_with("igw-") && !public_ip => {
+                problems.push(format!(
+                    "subnet {} routes 0.0.0.0/0 to internet gateway {target} (route table {table}), but the task gets no public IP (assignPublicIp DISABLED)",
+                    route.subnet
+                ));
+                fixes.push("give the tasks a public IP: set assignPublicIp=ENABLED in the service's awsvpcConfiguration (aws ecs update-service --network-configuration …)".to_string());
+                false
+            }
+            Some(_) => true,
+            None => false,
+        };
+        if out {
+            continue;
+        }
+        let missing: Vec<&str> = facts
+            .needs
+            .iter()
+            .flat_map(|need| need.endpoints().iter().copied())
+            .filter(|name| {
+                if *name == "s3" {
+                    !(facts.endpoints.iter().any(|e| e == "s3")
+                        && route
+                            .route_table
+                            .as_ref()
+                            .is_some_and(|t| facts.s3_route_tables.contains(t)))
+                } else {
+                    !facts.endpoints.iter().any(|e| e == name)
+                }
+            })
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        if route.default_route.is_none() {
+            problems.push(format!(
+                "subnet {} has no route to 0.0.0.0/0 (route table {table}{}) and the VPC has no {} endpoint",
+                route.subnet,
+                if route.main { ", the VPC's main table" } else { "" },
+                missing.join(", ")
+            ));
+        }
+        fixes.push(format!(
+            "add a default route to a NAT gateway: aws ec2 create-route --route-table-id {table} --destination-cidr-block 0.0.0.0/0 --nat-gateway-id nat-…; or create the VPC endpoints {} in {}",
+            missing.join(", "),
+            facts.vpc_id.as_deref().unwrap_or("the VPC")
+        ));
+    }
+    fixes.dedup();
+    Verdict { problems, fixes }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(default_route: Option<&str>, endpoints: &[&str]) -> NetworkFacts {
+        NetworkFacts {
+            vpc_id: Some("vpc-1".into()),
+            routes: vec![SubnetRoute {
+                subnet: "subnet-a".into(),
+                route_table: Some("rtb-1".into()),
+                main: false,
+                default_route: default_route.map(str::to_string),
+            }],
+            assign_public_ip: Some(false),
+            endpoints: endpoints.iter().map(|e| e.to_string()).collect(),
+            s3_route_tables: vec!["rtb-1".into()],
+            security_groups: vec!["sg-1".into()],
+            egress_443: Some(true),
+            needs: vec![Need::Ecr],
+            verified_by: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_private_subnet_without_nat_or_endpoints_is_the_missing_piece() {
+        let verdict = verdict(&facts(None, &[]));
+        assert_eq!(verdict.problems.len(), 1);
+        assert!(verdict.problems[0].contains("subnet-a has no route to 0.0.0.0/0"));
+        assert!(verdict.problems[0].contains("ecr.api, ecr.dkr, s3"));
+        assert!(verdict.fixes[0].contains("--route-table-id rtb-1"));
+    }
+
+    #[test]
+    fn a_nat_route_or_every_endpoint_is_a_way_out() {
+        assert!(verdict(&facts(Some("nat-0abc"), &[])).problems.is_empty());
+        assert!(verdict(&facts(None, &["ecr.api", "ecr.dkr", "s3"]))
+            .problems
+            .is_empty());
+        let partial = verdict(&facts(None, &["ecr.api", "s3"]));
+        assert!(partial.problems[0].ends_with("no ecr.dkr endpoint"));
+    }
+
+    #[test]
+    fn an_internet_gateway_needs_a_public_ip_and_egress_needs_443() {
+        let igw = verdict(&facts(Some("igw-1"), &[]));
+        assert!(igw.problems[0].contains("assignPublicIp DISABLED"));
+        let mut closed = facts(Some("nat-1"), &[]);
+        closed.egress_443 = Some(false);
+        assert!(verdict(&closed).problems[0].contains("outbound TCP 443"));
+    }
+}
