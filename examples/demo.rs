@@ -104,8 +104,11 @@ async fn main() {
     });
 
     println!("== running the Lambda under `cargo lambda watch`, sending it 4 events with `cargo lambda invoke`");
+    // Flood control and the history in DynamoDB, as the stack deploys it.
+    support::flood::create_incident_table(&sdk, "ecs-doctor-incidents").await;
     let mut env = aws_env(&moto.endpoint);
     env.push(("TOPIC_ARN", seeded.topic_arn.clone()));
+    env.push(("DEDUPE_TABLE", "ecs-doctor-incidents".into()));
     let events = [
         ("oom", oom),
         ("worker", worker),
@@ -198,6 +201,19 @@ async fn main() {
             );
         }
     }
+    // What the history kept, long after ECS forgets the stopped tasks.
+    println!("\n== ecs-doctor history --cluster prod --since 1h (the incidents just diagnosed):");
+    let history = std::process::Command::new("target/debug/ecs-doctor")
+        .args(["history", "--cluster", CLUSTER, "--since", "1h"])
+        .envs(aws_env(&moto.endpoint))
+        .env("DEDUPE_TABLE", "ecs-doctor-incidents")
+        .output()
+        .expect("run ecs-doctor history");
+    print!(
+        "{}{}",
+        String::from_utf8_lossy(&history.stdout),
+        String::from_utf8_lossy(&history.stderr)
+    );
     drop(moto);
     println!("\n== done: moto stopped");
 }

@@ -7,6 +7,7 @@ use crate::aws::{AwsOptions, CrossAccountConfig};
 use crate::gather::GatherConfig;
 use crate::incidents::{DedupeConfig, StormPolicy};
 use crate::investigate::Probes;
+use crate::notify::Destinations;
 use crate::report::Severity;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -26,8 +27,17 @@ pub enum ConfigError {
 
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// TOPIC_ARN: where reports are published.
-    pub topic_arn: String,
+    /// TOPIC_ARN (one JSON-structured message, a body per protocol) and EMAIL_TOPIC_ARN,
+    /// CHAT_TOPIC_ARN, JSON_TOPIC_ARN (a topic per format, plain-string messages whose message
+    /// attributes SNS delivers): where reports are published. At least one is set.
+    pub destinations: Destinations,
+    /// ROUTING_TAGS (team,owner): the service's tags that become message attributes.
+    pub routing_tags: Vec<String>,
+    /// HISTORY_DAYS (30; 0 off): how long published reports are kept in DEDUPE_TABLE.
+    pub history_days: u32,
+    /// METRICS_NAMESPACE (ecs-doctor; `none` turns the metric line off): the CloudWatch
+    /// namespace of the embedded-metric-format line each invocation prints.
+    pub metrics_namespace: Option<String>,
     /// MIN_SEVERITY (low): failures below it are logged, not published.
     pub min_severity: Severity,
     /// NOTIFY_BENIGN (false): also publish benign stops (scale-in, completed jobs), without
@@ -58,17 +68,7 @@ impl Config {
     /// Reads the settings through `lookup` (the environment, or a map in tests).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
         let settings = Settings { lookup: &lookup };
-        let topic_arn = settings.get("TOPIC_ARN").ok_or(ConfigError::Missing {
-            name: "TOPIC_ARN",
-            hint: "set it to the ARN of the SNS topic that receives the reports (arn:aws:sns:REGION:ACCOUNT:NAME)",
-        })?;
-        if !topic_arn.starts_with("arn:") || !topic_arn.contains(":sns:") {
-            return Err(ConfigError::Invalid {
-                name: "TOPIC_ARN",
-                value: topic_arn,
-                expected: "an SNS topic ARN, arn:aws:sns:REGION:ACCOUNT:NAME",
-            });
-        }
+        let destinations = settings.destinations()?;
         let min_severity = match settings.get("MIN_SEVERITY") {
             None => Severity::Low,
             Some(value) => Severity::from_id(&value).ok_or(ConfigError::Invalid {
@@ -86,7 +86,19 @@ impl Config {
             })?,
         };
         Ok(Config {
-            topic_arn,
+            destinations,
+            routing_tags: settings.routing_tags()?,
+            history_days: settings.number(
+                "HISTORY_DAYS",
+                30,
+                0..=3650,
+                "days from 0 (no history) to 3650",
+            )? as u32,
+            metrics_namespace: match settings.get("METRICS_NAMESPACE") {
+                None => Some(crate::metrics::NAMESPACE.to_string()),
+                Some(none) if none == "none" => None,
+                Some(namespace) => Some(namespace),
+            },
             min_severity,
             notify_benign: settings.flag("NOTIFY_BENIGN", false)?,
             gather: GatherConfig {
@@ -137,6 +149,71 @@ struct Settings<'a> {
 }
 
 impl Settings<'_> {
+    /// TOPIC_ARN and the per-format topics: each an SNS topic ARN, at least one set.
+    fn destinations(&self) -> Result<Destinations, ConfigError> {
+        let topic = |name: &'static str| -> Result<Option<String>, ConfigError> {
+            match self.get(name) {
+                Some(arn) if !arn.starts_with("arn:") || !arn.contains(":sns:") => {
+                    Err(ConfigError::Invalid {
+                        name,
+                        value: arn,
+                        expected: "an SNS topic ARN, arn:aws:sns:REGION:ACCOUNT:NAME",
+                    })
+                }
+                value => Ok(value),
+            }
+        };
+        let destinations = Destinations {
+            all: topic("TOPIC_ARN")?,
+            email: topic("EMAIL_TOPIC_ARN")?,
+            chat: topic("CHAT_TOPIC_ARN")?,
+            json: topic("JSON_TOPIC_ARN")?,
+        };
+        if destinations.is_empty() {
+            return Err(ConfigError::Missing {
+                name: "TOPIC_ARN",
+                hint: "set it to the ARN of the SNS topic that receives the reports (arn:aws:sns:REGION:ACCOUNT:NAME), or set EMAIL_TOPIC_ARN, CHAT_TOPIC_ARN and JSON_TOPIC_ARN for a topic per format",
+            });
+        }
+        Ok(destinations)
+    }
+
+    /// ROUTING_TAGS: tag keys SNS takes as attribute names, that name no attribute ecs-doctor
+    /// sets itself, four at most (SNS carries ten attributes, six are ecs-doctor's).
+    fn routing_tags(&self) -> Result<Vec<String>, ConfigError> {
+        const OWN: [&str; 6] = [
+            "severity", "category", "account", "region", "cluster", "service",
+        ];
+        let Some(value) = self.get("ROUTING_TAGS") else {
+            return Ok(vec!["team".into(), "owner".into()]);
+        };
+        let tags: Vec<String> = value
+            .split(',')
+            .map(str::trim)
+            .filter(|tag| !tag.is_empty() && *tag != "none")
+            .map(str::to_string)
+            .collect();
+        let valid = tags.len() <= 4
+            && tags.iter().all(|tag| {
+                tag.len() <= 128
+                    && tag
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+                    && !tag.starts_with('.')
+                    && !tag.to_ascii_lowercase().starts_with("aws.")
+                    && !tag.to_ascii_lowercase().starts_with("amazon.")
+                    && !OWN.contains(&tag.as_str())
+            });
+        if !valid {
+            return Err(ConfigError::Invalid {
+                name: "ROUTING_TAGS",
+                value,
+                expected: "up to 4 comma-separated tag keys of letters, digits, _ - . (not severity, category, account, region, cluster, service), or none",
+            });
+        }
+        Ok(tags)
+    }
+
     fn get(&self, name: &str) -> Option<String> {
         (self.lookup)(name)
             .map(|value| value.trim().to_string())
@@ -252,6 +329,40 @@ mod tests {
         assert_eq!(config.aws.max_attempts, 3);
         assert_eq!(config.dedupe, DedupeConfig::default());
         assert_eq!(config.probes, Probes::default());
+    }
+
+    #[test]
+    fn a_topic_per_format_may_replace_the_all_in_one_topic() {
+        let config = config(&[
+            ("EMAIL_TOPIC_ARN", "arn:aws:sns:eu-west-1:1:email"),
+            ("JSON_TOPIC_ARN", "arn:aws:sns:eu-west-1:1:json"),
+        ])
+        .unwrap();
+        assert_eq!(config.destinations.all, None);
+        assert_eq!(config.destinations.topics().len(), 2);
+        let error = self::config(&[("CHAT_TOPIC_ARN", "slack")]).unwrap_err();
+        assert!(
+            error.to_string().starts_with("CHAT_TOPIC_ARN=slack"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn routing_tags_default_to_team_and_owner_and_reject_ecs_doctors_own_names() {
+        let topic = ("TOPIC_ARN", "arn:aws:sns:eu-west-1:1:t");
+        assert_eq!(config(&[topic]).unwrap().routing_tags, ["team", "owner"]);
+        assert!(config(&[topic, ("ROUTING_TAGS", "none")])
+            .unwrap()
+            .routing_tags
+            .is_empty());
+        assert_eq!(
+            config(&[topic, ("ROUTING_TAGS", "cost-center, squad")])
+                .unwrap()
+                .routing_tags,
+            ["cost-center", "squad"]
+        );
+        assert!(config(&[topic, ("ROUTING_TAGS", "service")]).is_err());
+        assert!(config(&[topic, ("ROUTING_TAGS", "a,b,c,d,e")]).is_err());
     }
 
     #[test]

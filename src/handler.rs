@@ -18,15 +18,15 @@ use serde_json::Value;
 use crate::aws::{Accounts, Caches, Clients};
 use crate::config::Config;
 use crate::diagnose::diagnose;
-use crate::diagnose::verified::conclude;
 use crate::event::{parse_value, EcsEvent, EventError};
-use crate::gather::{gaps, gather_in, Ctx, GatherStats};
+use crate::examine::{examine, Settings};
+use crate::gather::{gaps, GatherStats};
 use crate::incident::{Gap, GapKind, Incident};
 use crate::incidents::{
     message, placement, Cause, Clock, Decision, FloodControl, MemoryStore, MessageKind, Occurrence,
     Placement, Recorded, Store, StormDecision,
 };
-use crate::investigate;
+use crate::metrics::{Figures, Invocation};
 use crate::notify::{self, NotifyError};
 use crate::render::render;
 use crate::report::{Category, Report};
@@ -199,7 +199,8 @@ impl From<HandlerError> for lambda_runtime::Diagnostic {
 /// The Lambda entry point.
 pub async fn handle(app: &App, event: LambdaEvent<Value>) -> Result<Outcome, HandlerError> {
     let deadline = (event.context.deadline > 0).then(|| event.context.deadline());
-    handle_value(app, event.payload, deadline).await
+    let invocation = Invocation::from_context(&event.context);
+    handle_invocation(app, event.payload, deadline, invocation).await
 }
 
 /// The gather budget: what is left before the deadline, less the publish reserve, capped.
@@ -229,7 +230,17 @@ pub async fn handle_value(
     payload: Value,
     deadline: Option<SystemTime>,
 ) -> Result<Outcome, HandlerError> {
-    let mut run = Run::new(app, deadline);
+    handle_invocation(app, payload, deadline, Invocation::default()).await
+}
+
+/// [`handle_value`] for one Lambda invocation (its request id, trace id, cold start).
+pub async fn handle_invocation(
+    app: &App,
+    payload: Value,
+    deadline: Option<SystemTime>,
+    invocation: Invocation,
+) -> Result<Outcome, HandlerError> {
+    let mut run = Run::new(app, deadline, invocation);
     let result = run.process(payload).await.map(|_| ());
     run.finish();
     run.summary(&result);
@@ -257,6 +268,10 @@ fn ms_since(start: Instant) -> f64 {
 struct Run<'a> {
     app: &'a App,
     deadline: Option<SystemTime>,
+    /// The Lambda invocation, in Powertools' words (for the summary and metric lines).
+    invocation: Invocation,
+    /// The history could not keep the published report (a warning, never a lost alert).
+    history_failed: bool,
     started: Instant,
     store: Store,
     event: Option<EcsEvent>,
@@ -270,7 +285,7 @@ struct Run<'a> {
 }
 
 impl<'a> Run<'a> {
-    fn new(app: &'a App, deadline: Option<SystemTime>) -> Run<'a> {
+    fn new(app: &'a App, deadline: Option<SystemTime>, invocation: Invocation) -> Run<'a> {
         let store = match &app.config.dedupe.table {
             Some(table) => {
                 Store::dynamodb(app.clients.dynamodb().clone(), table, app.memory.clone())
@@ -280,6 +295,8 @@ impl<'a> Run<'a> {
         Run {
             app,
             deadline,
+            invocation,
+            history_failed: false,
             started: Instant::now(),
             store,
             event: None,
@@ -414,7 +431,8 @@ impl<'a> Run<'a> {
         self.outcome.incident = Some(recorded.decision.id().to_string());
         match &recorded.decision {
             Decision::Send { incidents, .. } => {
-                let report = message::resolved(quick, &placement.scope, incidents);
+                let mut report = message::resolved(quick, &placement.scope, incidents);
+                self.route(event, &mut report).await;
                 self.send(&report, &placement, &event_id, &recorded).await
             }
             Decision::Duplicate => Ok(self.settle(OutcomeKind::Duplicate, quick)),
@@ -497,29 +515,43 @@ impl<'a> Run<'a> {
                 return self.diagnose_without(event, gap, phase);
             }
         };
-        let left = until.saturating_duration_since(tokio::time::Instant::now());
         let config = &self.app.config;
-        let ctx = Ctx::new(&clients, &self.app.caches, &config.gather, left);
-        let early = investigate::plan_early(event, &quick, &config.probes);
-        // Boxed: both futures are large, and the handler's own must stay small on the stack.
-        let (incident, mut findings) = tokio::join!(
-            Box::pin(gather_in(&ctx, event.clone())),
-            Box::pin(investigate::run(&ctx, &early))
-        );
-        self.timings.gather = ms_since(phase);
-        let phase = Instant::now();
-        let report = diagnose(&incident);
-        self.timings.diagnose += ms_since(phase);
-        let phase = Instant::now();
-        let late = investigate::plan_late(&incident, &report, &findings, &config.probes);
-        if !late.is_empty() {
-            findings.merge(Box::pin(investigate::run(&ctx, &late)).await);
+        let settings = Settings {
+            gather: &config.gather,
+            probes: &config.probes,
+            routing_tags: &config.routing_tags,
+            budget: until.saturating_duration_since(tokio::time::Instant::now()),
+        };
+        let examined = Box::pin(examine(&clients, &self.app.caches, settings, event, &quick)).await;
+        // The member account's role counts in the gathering's time.
+        self.timings.gather = ms_since(phase) - examined.diagnose_ms - examined.investigate_ms;
+        self.timings.diagnose += examined.diagnose_ms;
+        self.timings.investigate = examined.investigate_ms;
+        self.stats = examined.stats;
+        self.probes = examined.probes;
+        examined.report
+    }
+
+    /// The routing tags of a message that was not examined (a resolution): from the warm
+    /// container's cache, or read within a short budget; a failed read is a gap.
+    async fn route(&mut self, event: &EcsEvent, report: &mut Report) {
+        const BUDGET: Duration = Duration::from_secs(2);
+        let wanted = &self.app.config.routing_tags;
+        if wanted.is_empty() {
+            return;
         }
-        let report = conclude(report, &incident, &findings);
-        self.timings.investigate = ms_since(phase);
-        self.stats = ctx.stats();
-        self.probes = findings.ran;
-        report
+        let Ok(Ok(clients)) =
+            tokio::time::timeout(BUDGET, self.app.accounts.for_event(event)).await
+        else {
+            return;
+        };
+        let ctx =
+            crate::gather::Ctx::new(&clients, &self.app.caches, &self.app.config.gather, BUDGET);
+        match crate::examine::routing(&ctx, event, wanted).await {
+            Ok(tags) => report.routing = tags,
+            Err(gap) => report.gaps.push(gap),
+        }
+        self.stats.aws_calls += ctx.stats().aws_calls;
     }
 
     /// The report when the member account could not be entered: what the event says, and why.
@@ -642,26 +674,45 @@ impl<'a> Run<'a> {
         let rendered = render(report);
         self.timings.render = ms_since(phase);
         let phase = Instant::now();
-        let published = notify::publish(
-            self.app.clients.sns(),
-            &self.app.config.topic_arn,
-            report,
-            rendered,
-        )
-        .await;
+        let destinations = &self.app.config.destinations;
+        let published =
+            notify::publish(self.app.clients.sns(), destinations, report, rendered).await;
         self.timings.publish = ms_since(phase);
-        self.stats.aws_calls += 1;
+        self.stats.aws_calls += destinations.topics().len();
         self.outcome.outcome = OutcomeKind::Published;
         self.outcome.category = Some(report.category.id().to_string());
         self.outcome.severity = Some(report.severity.id().to_string());
         self.report = Some(report.clone());
         let published = published?;
-        self.outcome.message_id = published.message_id;
+        self.outcome.message_id = published.message_id.clone();
         if !published.cut.is_empty() {
             self.outcome
                 .add_note(format!("cut to fit SNS: {}", published.cut.join("; ")));
         }
+        self.keep_in_history(report, &published.json).await;
         Ok(())
+    }
+
+    /// Keeps the published report in the history (DEDUPE_TABLE, HISTORY_DAYS). A failure is a
+    /// warning and a metric: the alert is out already.
+    async fn keep_in_history(&mut self, report: &Report, sent: &str) {
+        let (Some(table), days) = (&self.app.config.dedupe.table, self.app.config.history_days)
+        else {
+            return;
+        };
+        if days == 0 {
+            return;
+        }
+        let phase = Instant::now();
+        self.stats.aws_calls += 1;
+        let dynamodb = self.app.clients.dynamodb();
+        let kept =
+            crate::history::record(dynamodb, table, report, sent, self.app.now.ms(), days).await;
+        self.timings.publish += ms_since(phase);
+        if let Err(error) = kept {
+            self.history_failed = true;
+            tracing::warn!(error = %error, "the report was published but not kept in the history");
+        }
     }
 
     /// What the steps left for the answer: the calls made, and whether flood control had to
@@ -688,17 +739,28 @@ impl<'a> Run<'a> {
             Err(HandlerError::Unreadable(_)) => "unreadable",
             Err(HandlerError::Publish(_)) => "publish-failed",
         };
+        let invocation = &self.invocation;
+        let trace = invocation.xray_trace_id.as_deref().unwrap_or("");
         if let Err(error) = result {
-            tracing::error!(error = %error, "the invocation fails so Lambda retries it and the failure queue keeps it");
+            tracing::error!(error = %error, function_name = %invocation.function_name,
+                function_request_id = %invocation.function_request_id, xray_trace_id = trace,
+                "the invocation fails so Lambda retries it and the failure queue keeps it");
         }
+        let total_ms = ms_since(self.started);
         tracing::info!(
             summary = true,
             outcome,
+            function_name = %invocation.function_name,
+            function_request_id = %invocation.function_request_id,
+            xray_trace_id = trace,
+            cold_start = invocation.cold_start,
             event_id = event.and_then(|e| e.id.as_deref()).unwrap_or(""),
             detail_type = event.map(|e| e.detail.detail_type()).unwrap_or(""),
             category = report.map(|r| r.category.id()).unwrap_or(""),
             severity = report.map(|r| r.severity.id()).unwrap_or(""),
             notify = report.is_some_and(|r| r.notify),
+            cluster = report.and_then(|r| r.resources.cluster.as_deref()).unwrap_or(""),
+            service = report.and_then(|r| r.resources.service.as_deref()).unwrap_or(""),
             incident = self.outcome.incident.as_deref().unwrap_or(""),
             incident_id = self.outcome.incident_id.as_deref().unwrap_or(""),
             gaps = report.map_or(0, |r| r.gaps.len()),
@@ -714,14 +776,10 @@ impl<'a> Run<'a> {
             diagnose_ms = timings.diagnose,
             investigate_ms = timings.investigate,
             probes = self.probes.join(","),
-            verified = report.map_or(0, |r| r
-                .evidence
-                .iter()
-                .filter(|e| e.verified_by.is_some())
-                .count()),
+            verified = report.map_or(0, verified_facts),
             render_ms = timings.render,
             publish_ms = timings.publish,
-            total_ms = ms_since(self.started),
+            total_ms,
             note = self.outcome.note.as_deref().unwrap_or(""),
             unrecognized = report.is_some_and(|r| r.category == Category::Other),
             raw_reason = report
@@ -730,7 +788,63 @@ impl<'a> Run<'a> {
                 .unwrap_or(""),
             "ecs-doctor invocation"
         );
+        if let Some(namespace) = &self.app.config.metrics_namespace {
+            let line = crate::metrics::emf_line(
+                namespace,
+                invocation,
+                &self.figures(outcome, total_ms),
+                self.app.now.ms(),
+            );
+            // EMF must be a line of its own on stdout, which Lambda sends to CloudWatch Logs.
+            println!("{line}");
+        }
     }
+
+    /// The invocation's figures for its metric line.
+    fn figures(&self, outcome: &str, total_ms: f64) -> Figures {
+        let report = self.report.as_ref();
+        let timings = &self.timings;
+        let mut gaps: Vec<(&'static str, usize)> = Vec::new();
+        for gap in report.map_or(&[][..], |r| r.gaps.as_slice()) {
+            match gaps.iter_mut().find(|(kind, _)| *kind == gap.kind.id()) {
+                Some((_, count)) => *count += 1,
+                None => gaps.push((gap.kind.id(), 1)),
+            }
+        }
+        let published = outcome == "published";
+        Figures {
+            outcome: outcome.to_string(),
+            message: report
+                .map(|r| r.incident.message.clone())
+                .filter(|message| published && !message.is_empty()),
+            category: report.map(|r| r.category.id().to_string()),
+            severity: report.map(|r| r.severity.id().to_string()),
+            cluster: report.and_then(|r| r.resources.cluster.clone()),
+            service: report.and_then(|r| r.resources.service.clone()),
+            gaps,
+            aws_calls: self.outcome.aws_calls,
+            verified: report.map_or(0, verified_facts),
+            history_failed: self.history_failed,
+            durations: vec![
+                ("DurationTotal", total_ms),
+                ("DurationParse", timings.parse),
+                ("DurationDedupe", timings.dedupe),
+                ("DurationGather", timings.gather),
+                ("DurationInvestigate", timings.investigate),
+                ("DurationDiagnose", timings.diagnose),
+                ("DurationRender", timings.render),
+                ("DurationPublish", timings.publish),
+            ],
+        }
+    }
+}
+
+fn verified_facts(report: &Report) -> usize {
+    report
+        .evidence
+        .iter()
+        .filter(|e| e.verified_by.is_some())
+        .count()
 }
 
 /// For a report the catalog could not explain (`other`: nothing known, or a known phase with an

@@ -1,5 +1,5 @@
-//! `ecs-doctor diagnose`: the same gather and diagnosis as the Lambda, for a task or a service
-//! named on the command line instead of an event.
+//! `ecs-doctor diagnose`: the same examination as the Lambda (gather, probes, diagnosis, what
+//! was verified), for a task or a service named on the command line instead of an event.
 //!
 //! A task is read with DescribeTasks and explained as if its "ECS Task State Change" event had
 //! arrived. A service yields one report per recently stopped task (the newest few) and one per
@@ -11,8 +11,10 @@ use crate::arn;
 use crate::aws::{Caches, Clients};
 use crate::diagnose::diagnose;
 use crate::event::{DeploymentChange, Detail, EcsEvent, Task};
-use crate::gather::{ecs, gather, Ctx, GatherConfig};
+use crate::examine::{examine, Settings};
+use crate::gather::{ecs, Ctx, GatherConfig};
 use crate::incident::{Gap, Incident};
+use crate::investigate::Probes;
 use crate::report::Report;
 
 #[derive(Debug, Clone)]
@@ -22,6 +24,10 @@ pub struct LiveOptions {
     pub budget: Duration,
     /// For a service: how many of the newest stopped tasks to explain.
     pub max_tasks: usize,
+    /// Which checks the investigation makes (all by default).
+    pub probes: Probes,
+    /// The service's tags that become the report's `routing`.
+    pub routing_tags: Vec<String>,
 }
 
 impl Default for LiveOptions {
@@ -30,6 +36,8 @@ impl Default for LiveOptions {
             gather: GatherConfig::default(),
             budget: Duration::from_secs(20),
             max_tasks: 3,
+            probes: Probes::default(),
+            routing_tags: Vec::new(),
         }
     }
 }
@@ -47,7 +55,7 @@ pub enum LiveError {
     TaskNotFound { cluster: String, task: String },
 }
 
-/// Diagnoses a task or a service now. An empty result: the service has nothing failed to explain.
+/// Examines a task or a service now. An empty result: the service has nothing failed to explain.
 pub async fn diagnose_live(
     clients: &Clients,
     cluster: &str,
@@ -55,23 +63,37 @@ pub async fn diagnose_live(
     service: Option<String>,
     options: &LiveOptions,
 ) -> Result<Vec<Report>, LiveError> {
-    Ok(incidents_live(clients, cluster, task, service, options)
-        .await?
-        .iter()
-        .map(diagnose)
-        .collect())
+    let caches = Caches::default();
+    let events = events_live(clients, &caches, cluster, task, service, options).await?;
+    let mut reports = Vec::new();
+    for event in events {
+        let quick = diagnose(&Incident::from_event(event.clone()));
+        let settings = Settings {
+            gather: &options.gather,
+            probes: &options.probes,
+            routing_tags: &options.routing_tags,
+            budget: options.budget,
+        };
+        reports.push(
+            examine(clients, &caches, settings, &event, &quick)
+                .await
+                .report,
+        );
+    }
+    Ok(reports)
 }
 
-/// The incidents [`diagnose_live`] diagnoses (for `--publish`, or to print the facts).
-pub async fn incidents_live(
+/// The events a task or a service would have sent: the task's stop, or the service's failed
+/// deployments and newest stopped tasks.
+async fn events_live(
     clients: &Clients,
+    caches: &Caches,
     cluster: &str,
     task: Option<String>,
     service: Option<String>,
     options: &LiveOptions,
-) -> Result<Vec<Incident>, LiveError> {
-    let caches = Caches::default();
-    let ctx = Ctx::new(clients, &caches, &options.gather, options.budget);
+) -> Result<Vec<EcsEvent>, LiveError> {
+    let ctx = Ctx::new(clients, caches, &options.gather, options.budget);
     match (task, service) {
         (Some(task), None) => {
             let what = format!("task {task}");
@@ -84,16 +106,7 @@ pub async fn incidents_live(
                     task,
                 });
             };
-            Ok(vec![
-                gather(
-                    clients,
-                    &caches,
-                    task_event(task),
-                    options.budget,
-                    &options.gather,
-                )
-                .await,
-            ])
+            Ok(vec![task_event(task)])
         }
         (None, Some(service)) => {
             let what = format!("the stopped tasks of service {service}");
@@ -123,12 +136,7 @@ pub async fn incidents_live(
                 })
                 .collect();
             events.extend(stopped.into_iter().take(options.max_tasks).map(task_event));
-            let mut incidents = Vec::new();
-            for event in events {
-                incidents
-                    .push(gather(clients, &caches, event, options.budget, &options.gather).await);
-            }
-            Ok(incidents)
+            Ok(events)
         }
         (Some(_), Some(_)) => Err(LiveError::Target("both")),
         (None, None) => Err(LiveError::Target("neither")),

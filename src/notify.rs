@@ -1,14 +1,17 @@
-//! Publishes one report to SNS: one message whose body differs per protocol
-//! (`MessageStructure=json`), within SNS's size limit.
+//! Publishes one report to SNS, within SNS's size limit, to each destination configured:
 //!
-//! - `default`, `email`: the email text;
-//! - `email-json`, `sqs`, `lambda`, `http`, `firehose`: the machine JSON;
-//! - `https`: the Amazon Q Developer (AWS Chatbot) custom notification, which subscribes over https.
+//! - `TOPIC_ARN`, the all-in-one topic: one message whose body differs per protocol
+//!   (`MessageStructure=json`): `default`, `email` get the email text; `email-json`, `sqs`,
+//!   `lambda`, `http`, `firehose` the machine JSON; `https` the Amazon Q Developer (AWS Chatbot)
+//!   custom notification;
+//! - `EMAIL_TOPIC_ARN`, `CHAT_TOPIC_ARN`, `JSON_TOPIC_ARN`: a topic per format, each message one
+//!   plain string (`MessageStructure` unset).
 //!
-//! SNS sends message attributes only with `MessageStructure=string`; ecs-doctor still sets them
-//! (severity, category, cluster, service, account, region) for subscribers that read them, and the
-//! machine JSON carries the same keys at its top level, so filter policies should use
-//! `FilterPolicyScope=MessageBody`.
+//! Every message carries the attributes subscribers filter on (severity, category, account,
+//! region, cluster, service, and the routing tags such as `team`). SNS documents that it
+//! *delivers* message attributes only for plain-string messages, so attribute-scope filter
+//! policies (`{"team": ["payments"]}`) hold for every subscriber of the per-format topics; on the
+//! all-in-one topic, filter the JSON bodies with `FilterPolicyScope=MessageBody`.
 
 use aws_sdk_sns::types::MessageAttributeValue;
 use serde_json::json;
@@ -38,16 +41,80 @@ pub enum NotifyError {
     TooLarge { bytes: usize },
 }
 
+/// Where reports go: the all-in-one topic, and a topic per format.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Destinations {
+    /// TOPIC_ARN: one JSON-structured message, a body per protocol.
+    pub all: Option<String>,
+    /// EMAIL_TOPIC_ARN: the email text.
+    pub email: Option<String>,
+    /// CHAT_TOPIC_ARN: the Amazon Q Developer custom notification.
+    pub chat: Option<String>,
+    /// JSON_TOPIC_ARN: the machine JSON.
+    pub json: Option<String>,
+}
+
+/// What one destination receives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// The per-protocol envelope (`MessageStructure=json`).
+    Envelope,
+    Email,
+    Chat,
+    Json,
+}
+
+impl Destinations {
+    /// The all-in-one topic alone (the command line's `--publish`, a TOPIC_ARN-only deployment).
+    pub fn single(topic_arn: impl Into<String>) -> Destinations {
+        Destinations {
+            all: Some(topic_arn.into()),
+            ..Destinations::default()
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.topics().is_empty()
+    }
+
+    /// Each configured topic with the format it receives.
+    pub fn topics(&self) -> Vec<(Format, &str)> {
+        [
+            (Format::Envelope, &self.all),
+            (Format::Email, &self.email),
+            (Format::Chat, &self.chat),
+            (Format::Json, &self.json),
+        ]
+        .into_iter()
+        .filter_map(|(format, topic)| Some((format, topic.as_deref()?)))
+        .collect()
+    }
+}
+
 /// A message ready for SNS.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Message {
     pub subject: String,
     /// The per-protocol JSON envelope.
     pub body: String,
+    /// The renderings the envelope holds (cut as the envelope is), for the per-format topics.
+    pub rendered: Rendered,
     /// Name → value, the empty ones left out.
-    pub attributes: Vec<(&'static str, String)>,
+    pub attributes: Vec<(String, String)>,
     /// What was cut to fit SNS's limit, in order.
     pub cut: Vec<String>,
+}
+
+impl Message {
+    /// The body one format's topic receives, and whether it is JSON-structured.
+    pub fn body_for(&self, format: Format) -> (&str, bool) {
+        match format {
+            Format::Envelope => (&self.body, true),
+            Format::Email => (&self.rendered.text, false),
+            Format::Chat => (&self.rendered.chatbot, false),
+            Format::Json => (&self.rendered.json, false),
+        }
+    }
 }
 
 impl Message {
@@ -77,13 +144,17 @@ pub fn envelope(rendered: &Rendered) -> String {
     .to_string()
 }
 
-/// The message attributes: what subscribers filter on.
-pub fn attributes(report: &Report) -> Vec<(&'static str, String)> {
+/// SNS takes at most 10 attributes a message.
+pub const MAX_ATTRIBUTES: usize = 10;
+
+/// The message attributes: what subscribers filter on, the routing tags included.
+pub fn attributes(report: &Report) -> Vec<(String, String)> {
     report
         .places()
         .into_iter()
         .filter(|place| place.filterable)
         .map(|place| (place.key, place.value))
+        .take(MAX_ATTRIBUTES)
         .collect()
 }
 
@@ -96,6 +167,7 @@ pub fn prepare(report: &Report, rendered: Rendered) -> Result<Message, NotifyErr
         // Clean already: one line, under 100 characters (render::text::subject).
         subject: rendered.subject.clone(),
         body: envelope(rendered),
+        rendered: rendered.clone(),
         attributes: attributes.clone(),
         cut,
     };
@@ -170,26 +242,30 @@ const SHRINK_STEPS: &[Shrink] = &[
     },
 ];
 
-/// Publishes the message; an error means the report did not leave (the invocation must fail so
-/// Lambda retries it).
+/// Publishes the message to one topic; an error means the report did not leave (the invocation
+/// must fail so Lambda retries it).
 pub async fn send(
     sns: &aws_sdk_sns::Client,
     topic_arn: &str,
     message: &Message,
+    format: Format,
 ) -> Result<Option<String>, NotifyError> {
+    let (body, structured) = message.body_for(format);
     let mut request = sns
         .publish()
         .topic_arn(topic_arn)
-        .message_structure("json")
         .subject(&message.subject)
-        .message(&message.body);
+        .message(body);
+    if structured {
+        request = request.message_structure("json");
+    }
     for (name, value) in &message.attributes {
         let value = MessageAttributeValue::builder()
             .data_type("String")
             .string_value(value)
             .build()
             .expect("data_type is set");
-        request = request.message_attributes(*name, value);
+        request = request.message_attributes(name, value);
     }
     let output = request.send().await.map_err(|error| {
         let gap = gaps::from_sdk_error("the SNS topic", "sns:Publish", &error);
@@ -210,15 +286,21 @@ pub async fn send(
 /// What was published.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Published {
+    /// The first destination's message id (the all-in-one topic's when it is configured).
     pub message_id: Option<String>,
     pub bytes: usize,
     pub cut: Vec<String>,
+    /// How many topics received it.
+    pub topics: usize,
+    /// The machine JSON as sent (scrubbed, cut if it had to be): what the history keeps.
+    pub json: String,
 }
 
-/// Prepares and sends one report.
+/// Prepares one report and sends it to every destination at once. One that fails fails the
+/// whole: Lambda retries, and a retry sends to every destination again.
 pub async fn publish(
     sns: &aws_sdk_sns::Client,
-    topic_arn: &str,
+    destinations: &Destinations,
     report: &Report,
     rendered: Rendered,
 ) -> Result<Published, NotifyError> {
@@ -226,10 +308,23 @@ pub async fn publish(
     if !message.cut.is_empty() {
         tracing::warn!(cut = ?message.cut, bytes = message.size(), "report cut to fit SNS's limit");
     }
-    let message_id = send(sns, topic_arn, &message).await?;
+    let topics = destinations.topics();
+    let sent = futures_util::future::join_all(
+        topics
+            .iter()
+            .map(|(format, topic)| send(sns, topic, &message, *format)),
+    )
+    .await;
+    let mut message_id = None;
+    for result in sent {
+        let id = result?;
+        message_id = message_id.or(id);
+    }
     Ok(Published {
         message_id,
         bytes: message.size(),
+        topics: topics.len(),
+        json: message.rendered.json,
         cut: message.cut,
     })
 }
@@ -261,5 +356,31 @@ mod tests {
         }
         assert_eq!(envelope["https"], "{\"version\":\"1.0\"}");
         assert_eq!(envelope["default"], "text");
+    }
+
+    #[test]
+    fn each_format_topic_gets_its_own_plain_body() {
+        let rendered = Rendered {
+            subject: "s".into(),
+            text: "text".into(),
+            chatbot: "{\"version\":\"1.0\"}".into(),
+            json: "{\"category\":\"oom\"}".into(),
+        };
+        let message = prepare(&crate::render::tests::oom_report(), rendered).unwrap();
+        assert!(!message.body_for(Format::Email).1);
+        assert!(message.body_for(Format::Envelope).1);
+        let destinations = Destinations {
+            all: None,
+            email: Some("arn:aws:sns:eu-west-1:1:email".into()),
+            chat: None,
+            json: Some("arn:aws:sns:eu-west-1:1:json".into()),
+        };
+        assert_eq!(
+            destinations.topics(),
+            [
+                (Format::Email, "arn:aws:sns:eu-west-1:1:email"),
+                (Format::Json, "arn:aws:sns:eu-west-1:1:json")
+            ]
+        );
     }
 }

@@ -361,6 +361,10 @@ pub struct Report {
     /// What changed since the last revision that ran fine (the investigation's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub what_changed: Option<WhatChanged>,
+    /// The service's tags named in ROUTING_TAGS (`team`, `owner`): who owns it. Also message
+    /// attributes, so each team's subscription filters on them.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub routing: std::collections::BTreeMap<String, String>,
 }
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -368,10 +372,10 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// One fact of where a report happened, under one name everywhere it is shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Place {
-    /// The SNS message attribute and the chat context key: `cluster`, `taskDefinition`.
-    pub key: &'static str,
+    /// The SNS message attribute and the chat context key: `cluster`, `taskDefinition`, `team`.
+    pub key: String,
     /// How people read it: "Task definition".
-    pub label: &'static str,
+    pub label: String,
     pub value: String,
     /// A message attribute subscribers filter on (severity, category, where).
     pub filterable: bool,
@@ -437,19 +441,41 @@ impl Report {
             ),
             ("rule", "Rule", Some(self.rule.clone()), false, false),
         ];
-        facts
+        let mut places: Vec<Place> = facts
             .into_iter()
             .filter_map(|(key, label, value, filterable, resource)| {
                 let value = value.filter(|value| !value.trim().is_empty())?;
                 Some(Place {
-                    key,
-                    label,
+                    key: key.to_string(),
+                    label: label.to_string(),
                     value,
                     filterable,
                     resource,
                 })
             })
-            .collect()
+            .collect();
+        // The routing tags go right after where it happened, before the task's own names.
+        let at = places
+            .iter()
+            .position(|place| place.key == "service" || place.key == "cluster")
+            .map_or(places.len(), |at| at + 1);
+        let at = places[at..]
+            .iter()
+            .position(|place| !place.filterable)
+            .map_or(places.len(), |offset| at + offset);
+        let routing = self
+            .routing
+            .iter()
+            .filter(|(_, value)| !value.trim().is_empty())
+            .map(|(key, value)| Place {
+                key: key.clone(),
+                label: key.clone(),
+                value: value.clone(),
+                filterable: true,
+                resource: true,
+            });
+        places.splice(at..at, routing);
+        places
     }
 }
 

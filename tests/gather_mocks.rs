@@ -91,8 +91,11 @@ fn app(ecs: &[Rule], logs: &[Rule], sns: &[Rule]) -> App {
         mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, logs),
         mock_client!(aws_sdk_sns, RuleMode::MatchAny, sns),
     );
-    let config = Config::from_lookup(|name| {
-        (name == "TOPIC_ARN").then(|| "arn:aws:sns:eu-west-1:111122223333:ecs-doctor".to_string())
+    // Routing off: these mocks answer the gathering's reads only.
+    let config = Config::from_lookup(|name| match name {
+        "TOPIC_ARN" => Some("arn:aws:sns:eu-west-1:111122223333:ecs-doctor".to_string()),
+        "ROUTING_TAGS" => Some("none".to_string()),
+        _ => None,
     })
     .unwrap();
     App::with_clients(config, clients)

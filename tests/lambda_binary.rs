@@ -120,10 +120,37 @@ async fn the_lambda_binary_answers_each_event_and_logs_one_summary_line() {
     }
     assert_eq!(summaries[1]["aws_calls"], 0, "a benign stop calls nothing");
     assert_eq!(
-        summaries[3]["aws_calls"].as_u64().unwrap() + 1,
+        summaries[3]["aws_calls"].as_u64().unwrap() + 2,
         summaries[0]["aws_calls"].as_u64().unwrap(),
-        "the second crash reads the task definition from the cache"
+        "the second crash reads the task definition and the service's tags from the cache"
     );
+    // Powertools' fields: the request id, and the cold start on the first invocation only.
+    assert_eq!(summaries[0]["cold_start"], true);
+    assert_eq!(summaries[3]["cold_start"], false);
+    for summary in &summaries {
+        assert!(
+            summary["function_request_id"]
+                .as_str()
+                .is_some_and(|id| !id.is_empty()),
+            "{summary}"
+        );
+    }
+    // One embedded-metric-format line per invocation, the unreadable event counted in its own.
+    let metrics: Vec<Value> = run
+        .output
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line.get("_aws").is_some())
+        .collect();
+    assert_eq!(metrics.len(), 4, "{}", run.output);
+    assert_eq!(metrics[0]["Opened"], 1.0, "{}", metrics[0]);
+    assert_eq!(
+        metrics[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+        "ecs-doctor"
+    );
+    assert_eq!(metrics[1]["Benign"], 1.0);
+    assert_eq!(metrics[2]["UnreadableEvents"], 1.0);
+    assert_eq!(metrics[2]["outcome"], "unreadable");
     assert_eq!(
         seed::receive(&sdk, &seeded.queue_url).await.len(),
         2,

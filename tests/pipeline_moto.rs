@@ -31,8 +31,9 @@ async fn a_crash_on_a_missing_database_url_reaches_sqs_with_the_quoted_line() {
         Some("missing-env-or-config"),
         "{outcome:?}"
     );
-    // DescribeTaskDefinition, GetLogEvents, DescribeServices, ListTasks, (DescribeTasks), Publish.
-    assert!((5..=6).contains(&outcome.aws_calls), "{outcome:?}");
+    // DescribeTaskDefinition, GetLogEvents, DescribeServices, ListTasks, (DescribeTasks),
+    // ListTagsForResource (routing), Publish.
+    assert!((6..=7).contains(&outcome.aws_calls), "{outcome:?}");
 
     // Envelope delivery: the SNS wrapper, the `sqs` body inside, subject and attributes.
     let messages = seed::receive(&sdk, &seeded.queue_url).await;
@@ -136,7 +137,7 @@ async fn the_task_definition_is_read_once_per_revision() {
     let second = handle_value(&app, again, None).await.unwrap();
     assert_eq!(
         second.aws_calls,
-        first.aws_calls - 1,
-        "the second event reads the cached task definition"
+        first.aws_calls - 2,
+        "the second event reads the task definition and the service's tags from the cache"
     );
 }

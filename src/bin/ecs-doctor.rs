@@ -1,7 +1,8 @@
 //! The command line: a second face on the library.
 //!
-//! `explain` diagnoses an event file offline; `rules` and `explain-category` print the catalog's
-//! own documentation.
+//! `explain` diagnoses an event file offline; `diagnose` examines a live task or service;
+//! `history` and `show` read what the function published (DEDUPE_TABLE); `rules` and
+//! `explain-category` print the catalog's own documentation.
 
 use std::io::Read;
 use std::process::ExitCode;
@@ -65,6 +66,40 @@ enum Command {
         #[arg(long, value_name = "TOPIC_ARN")]
         publish: Option<String>,
     },
+    /// List the incidents the function alerted on in a cluster, newest first (kept HISTORY_DAYS
+    /// in the function's table, long after ECS forgets its stopped tasks).
+    History {
+        #[arg(long)]
+        cluster: String,
+        #[arg(long, conflicts_with = "task")]
+        service: Option<String>,
+        /// A task id (its incident, if it was the one that alerted).
+        #[arg(long)]
+        task: Option<String>,
+        /// How far back: 7d, 12h, 30m, or an RFC 3339 time.
+        #[arg(long, default_value = "7d")]
+        since: String,
+        /// The function's DynamoDB table (the stack's IncidentsTable).
+        #[arg(long, env = "DEDUPE_TABLE")]
+        table: Option<String>,
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Print a stored report as the alert showed it: by incident id, task ARN, or task id with
+    /// --cluster.
+    Show {
+        target: String,
+        #[arg(long)]
+        cluster: Option<String>,
+        #[arg(long, env = "DEDUPE_TABLE")]
+        table: Option<String>,
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// List the rules of the catalog.
     Rules {
         #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
@@ -85,6 +120,12 @@ enum Format {
     Json,
     /// The Amazon Q Developer (AWS Chatbot) custom notification.
     Chatbot,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ListFormat {
+    Text,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -159,7 +200,7 @@ fn display_path(path: &str) -> &str {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn diagnose_live(
+async fn diagnose_command(
     cluster: String,
     task: Option<String>,
     service: Option<String>,
@@ -170,7 +211,7 @@ async fn diagnose_live(
     publish: Option<String>,
 ) -> Result<String> {
     use ecs_doctor::aws::{sdk_config, AwsOptions, Clients};
-    use ecs_doctor::live::{incidents_live, LiveOptions};
+    use ecs_doctor::live::{diagnose_live, LiveOptions};
 
     let config = sdk_config(&AwsOptions {
         region,
@@ -186,17 +227,17 @@ async fn diagnose_live(
         ..LiveOptions::default()
     };
     options.gather.log_lines = log_lines;
-    let incidents = incidents_live(&clients, &cluster, task, service, &options).await?;
-    if incidents.is_empty() {
+    let reports = diagnose_live(&clients, &cluster, task, service, &options).await?;
+    if reports.is_empty() {
         return Ok("Nothing to explain: the service has no recently stopped task and no failed deployment.".into());
     }
     let mut out = Vec::new();
-    for incident in &incidents {
-        let report = diagnose(incident);
-        let rendered = render(&report);
+    for report in &reports {
+        let rendered = render(report);
         if let Some(topic) = &publish {
+            let destinations = ecs_doctor::notify::Destinations::single(topic);
             let published =
-                ecs_doctor::notify::publish(clients.sns(), topic, &report, rendered.clone())
+                ecs_doctor::notify::publish(clients.sns(), &destinations, report, rendered.clone())
                     .await
                     .with_context(|| format!("could not publish to {topic}"))?;
             eprintln!(
@@ -217,8 +258,140 @@ async fn diagnose_live(
     }))
 }
 
+/// The history's table and a client for it, or how to get one.
+async fn history_table(
+    table: Option<String>,
+    region: Option<String>,
+) -> Result<(aws_sdk_dynamodb::Client, String)> {
+    let Some(table) = table else {
+        bail!("no history table: pass --table NAME or set DEDUPE_TABLE to the function's table (the stack's IncidentsTable output: aws cloudformation describe-stacks --stack-name ecs-doctor --query \"Stacks[0].Outputs\"); the function keeps reports there for HISTORY_DAYS (default 30; 0 turns it off)");
+    };
+    let config = ecs_doctor::aws::sdk_config(&ecs_doctor::aws::AwsOptions {
+        region,
+        ..Default::default()
+    })
+    .await;
+    if config.region().is_none() {
+        bail!("no AWS region: pass --region, or set AWS_REGION or a profile's region");
+    }
+    Ok((aws_sdk_dynamodb::Client::new(&config), table))
+}
+
+async fn history(
+    query: ecs_doctor::history::Query,
+    table: Option<String>,
+    region: Option<String>,
+    format: ListFormat,
+) -> Result<String> {
+    let (dynamodb, table) = history_table(table, region).await?;
+    let entries = ecs_doctor::history::entries(&dynamodb, &table, &query).await?;
+    let incidents = ecs_doctor::history::incidents(&entries);
+    if let ListFormat::Json = format {
+        return Ok(serde_json::to_string_pretty(&incidents)?);
+    }
+    if incidents.is_empty() {
+        return Ok(format!(
+            "No incident in cluster {} since {} (table {table}).",
+            query.cluster,
+            query
+                .since
+                .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                .unwrap_or_default()
+        ));
+    }
+    let when = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M").to_string();
+    let mut out = String::new();
+    for incident in &incidents {
+        out.push_str(&format!(
+            "{} → {}  {:8}  {:24}  {:>4}×  {}\n    {}\n",
+            when(incident.first_seen),
+            incident.last_seen.format("%H:%M"),
+            incident.state,
+            incident.category,
+            incident.occurrences,
+            incident.title,
+            incident.id,
+        ));
+    }
+    Ok(out)
+}
+
+async fn show(
+    target: &str,
+    cluster: Option<&str>,
+    table: Option<String>,
+    region: Option<String>,
+    format: Format,
+) -> Result<String> {
+    let (dynamodb, table) = history_table(table, region).await?;
+    let query = ecs_doctor::history::show_query(target, cluster)?;
+    let entries = ecs_doctor::history::entries(&dynamodb, &table, &query).await?;
+    // The diagnosis: the newest message that is not a follow-up or the resolution.
+    let Some(entry) = entries
+        .iter()
+        .find(|e| e.kind != "follow-up" && e.kind != "resolved")
+        .or(entries.first())
+    else {
+        bail!("nothing stored for '{target}' in cluster {} (table {table}); `ecs-doctor history --cluster {}` lists what is", query.cluster, query.cluster);
+    };
+    if let Format::Json = format {
+        return Ok(entry.report.clone());
+    }
+    let report: ecs_doctor::Report = serde_json::from_str(&entry.report)
+        .with_context(|| format!("the stored report of {} is not readable", entry.incident_id))?;
+    let rendered = render(&report);
+    Ok(match format {
+        Format::Chatbot => rendered.chatbot,
+        _ => format!(
+            "Subject: {}\n(published {}, {} of incident {})\n\n{}",
+            rendered.subject,
+            entry.published_at.format("%Y-%m-%d %H:%M:%S UTC"),
+            entry.kind,
+            entry.incident_id,
+            rendered.text
+        ),
+    })
+}
+
+fn block_on<F: std::future::Future<Output = Result<String>>>(future: F) -> Result<String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")?
+        .block_on(future)
+}
+
 fn run(cli: Cli) -> Result<String> {
     match cli.command {
+        Command::History {
+            cluster,
+            service,
+            task,
+            since,
+            table,
+            region,
+            format,
+        } => {
+            let query = ecs_doctor::history::Query {
+                cluster,
+                service,
+                task,
+                incident: None,
+                since: Some(ecs_doctor::history::parse_since(
+                    &since,
+                    chrono::Utc::now(),
+                )?),
+                limit: 1000,
+            };
+            block_on(history(query, table, region, format))
+        }
+        Command::Show {
+            target,
+            cluster,
+            table,
+            region,
+            format,
+        } => block_on(show(&target, cluster.as_deref(), table, region, format)),
         Command::Diagnose {
             cluster,
             task,
@@ -228,13 +401,9 @@ fn run(cli: Cli) -> Result<String> {
             max_tasks,
             format,
             publish,
-        } => tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .context("could not start the async runtime")?
-            .block_on(diagnose_live(
-                cluster, task, service, region, log_lines, max_tasks, format, publish,
-            )),
+        } => block_on(diagnose_command(
+            cluster, task, service, region, log_lines, max_tasks, format, publish,
+        )),
         Command::Explain {
             event,
             logs,

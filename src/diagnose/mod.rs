@@ -417,6 +417,7 @@ fn assemble(incident: &Incident, rule: &'static Rule, vars: &Vars) -> Report {
         gaps: incident.gaps.clone(),
         incident: incident_ref(incident),
         what_changed: None,
+        routing: Default::default(),
     }
 }
 

@@ -13,6 +13,7 @@ pub mod convert;
 pub mod ecs;
 pub mod gaps;
 pub mod logs;
+pub mod tags;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;

@@ -103,11 +103,11 @@ pub struct Store {
     fallback: Mutex<Option<String>>,
 }
 
-fn s(value: &str) -> AttributeValue {
+pub(crate) fn s(value: &str) -> AttributeValue {
     AttributeValue::S(value.to_string())
 }
 
-fn n(value: i64) -> AttributeValue {
+pub(crate) fn n(value: i64) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 

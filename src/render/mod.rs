@@ -57,7 +57,9 @@ pub fn scrubbed(report: &Report) -> Report {
         gaps,
         incident,
         what_changed,
+        routing,
     } = &mut report;
+    routing.values_mut().for_each(scrub_in_place);
     for text in [rule, title, summary] {
         scrub_in_place(text);
     }
@@ -355,6 +357,7 @@ pub(crate) mod tests {
                 services: Vec::new(),
             },
             what_changed: None,
+            routing: Default::default(),
         }
     }
 

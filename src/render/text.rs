@@ -274,11 +274,11 @@ fn links(out: &mut String, report: &Report) {
 
 /// Where it happened and which rule decided, one fact a line so each can be copied.
 fn footer(out: &mut String, report: &Report) {
-    let mut facts: Vec<(&str, String)> = report
+    let mut facts: Vec<(String, String)> = report
         .places()
         .into_iter()
         .filter(|place| place.resource)
-        .map(|place| (place.label, one_line(&place.value)))
+        .map(|place| (one_line(&place.label), one_line(&place.value)))
         .filter(|(_, value)| !value.is_empty())
         .collect();
     let event = &report.event;
@@ -293,10 +293,10 @@ fn footer(out: &mut String, report: &Report) {
         } else {
             format!("{id} ({})", details.join(", "))
         };
-        facts.push(("Event", one_line(&line)));
+        facts.push(("Event".into(), one_line(&line)));
     }
     facts.push((
-        "Rule",
+        "Rule".into(),
         format!(
             "{} (category {}, severity {})",
             one_line(&report.rule),
@@ -305,7 +305,7 @@ fn footer(out: &mut String, report: &Report) {
         ),
     ));
     facts.push((
-        "Explanation",
+        "Explanation".into(),
         format!("ecs-doctor explain-category {}", report.category),
     ));
     let width = facts
