@@ -706,8 +706,15 @@ impl<'a> Run<'a> {
         let phase = Instant::now();
         self.stats.aws_calls += 1;
         let dynamodb = self.app.clients.dynamodb();
-        let kept =
-            crate::history::record(dynamodb, table, report, sent, self.app.now.ms(), days).await;
+        let kept = crate::incidents::history::record(
+            dynamodb,
+            table,
+            report,
+            sent,
+            self.app.now.ms(),
+            days,
+        )
+        .await;
         self.timings.publish += ms_since(phase);
         if let Err(error) = kept {
             self.history_failed = true;

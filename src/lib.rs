@@ -15,7 +15,6 @@ pub mod event;
 pub mod examine;
 pub mod gather;
 pub mod handler;
-pub mod history;
 pub mod incident;
 pub mod incidents;
 pub mod investigate;

@@ -7,7 +7,10 @@ use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
 use tracing_subscriber::EnvFilter;
 
-#[tokio::main]
+// One thread: a Lambda handles one event at a time, and the reads run concurrently on one
+// thread as well as on two (they wait on the network); a single-threaded runtime spares the
+// cross-thread wake-ups (BENCHMARKS.md: the CPU per event).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     // AWS_LAMBDA_LOG_LEVEL is what the console's "log level" sets; RUST_LOG wins for development.
     let filter = std::env::var("RUST_LOG")

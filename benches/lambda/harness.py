@@ -243,6 +243,140 @@ def crash_event(td_arn):
     }
 
 
+# ---- the probes' scenarios ----------------------------------------------------------------------
+
+PULL_NOT_FOUND = (
+    "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref "
+    f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/web:2.4.0: {ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/web:2.4.0: not found"
+)
+PULL_TIMEOUT = (
+    "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval "
+    "failed: unable to retrieve ecr registry auth: service call has been retried 3 time(s): RequestError: "
+    f'send request failed caused by: Post "https://api.ecr.{REGION}.amazonaws.com/": dial tcp 52.95.120.8:443: i/o timeout'
+)
+
+
+def seed_probes(endpoint):
+    """What the probed categories read, in moto: an ECR repository whose newest tag is not the
+    one revision web:2 names (web:1 ran the one before), a target group the service sends to, a
+    secret, a private subnet without a way out. Returns the scenarios: (name, td_arn, service,
+    stop code, stopped reason, container reason, exit code, subnet)."""
+    import boto3
+
+    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
+    ecs = session.client("ecs", endpoint_url=endpoint)
+    ecr = session.client("ecr", endpoint_url=endpoint)
+    ec2 = session.client("ec2", endpoint_url=endpoint)
+    elb = session.client("elbv2", endpoint_url=endpoint)
+    secrets = session.client("secretsmanager", endpoint_url=endpoint)
+    ecr.create_repository(repositoryName="web")
+    for tag, seed in (("2.2.0", "c"), ("2.3.0", "d")):
+        manifest = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                    "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1,
+                               "digest": "sha256:" + seed * 64}, "layers": []}
+        ecr.put_image(repositoryName="web", imageManifest=json.dumps(manifest), imageTag=tag)
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24")["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
+    target_group = elb.create_target_group(Name="web", Protocol="HTTP", Port=8080, VpcId=vpc, TargetType="ip",
+                                           HealthCheckPath="/health")["TargetGroups"][0]["TargetGroupArn"]
+    secret = secrets.create_secret(Name="prod/web-key", SecretString="not-a-secret")["ARN"]
+
+    def revision(tag, memory, environment):
+        return ecs.register_task_definition(
+            family="web", requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256", memory=memory,
+            executionRoleArn=f"arn:aws:iam::{ACCOUNT}:role/web-execution",
+            containerDefinitions=[{
+                "name": "web", "image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/web:{tag}", "essential": True,
+                "portMappings": [{"containerPort": 8080}],
+                "environment": [{"name": name, "value": "set"} for name in environment],
+                "secrets": [{"name": "WEB_KEY", "valueFrom": secret}],
+            }],
+        )["taskDefinition"]["taskDefinitionArn"]
+
+    revision("2.3.0", "1024", ["UPSTREAM_URL", "SESSION_NAME"])
+    bad = revision("2.4.0", "512", ["UPSTREAM_URL"])
+    ecs.create_service(
+        cluster=CLUSTER, serviceName="web", taskDefinition=bad, desiredCount=2, launchType="FARGATE",
+        healthCheckGracePeriodSeconds=0,
+        loadBalancers=[{"targetGroupArn": target_group, "containerName": "web", "containerPort": 8080}],
+        networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group],
+                                                      "assignPublicIp": "DISABLED"}},
+    )
+    denied = (f"ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval "
+              f"failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch "
+              f"secret {secret} from secrets manager: AccessDeniedException: User: arn:aws:sts::{ACCOUNT}:assumed-role/"
+              f"web-execution/1 is not authorized to perform: secretsmanager:GetSecretValue on resource: {secret}")
+    return [
+        ("image-pull-not-found", bad, "TaskFailedToStart", PULL_NOT_FOUND, PULL_NOT_FOUND, None, subnet),
+        ("elb-health-check", bad, "ServiceSchedulerInitiated",
+         f"Task failed ELB health checks in (target-group {target_group})", None, 143, subnet),
+        ("secrets-access-denied", bad, "TaskFailedToStart", denied, None, None, subnet),
+        ("image-pull-network", bad, "TaskFailedToStart", PULL_TIMEOUT, None, None, subnet),
+    ]
+
+
+def probed_event(scenario):
+    """A stopped task of service web, as the scenario's failure leaves it."""
+    _, td_arn, stop_code, stopped_reason, reason, exit_code, subnet = scenario
+    task_id = uuid.uuid4().hex
+    task_arn = f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/{CLUSTER}/{task_id}"
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    container = {"name": "web", "image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/web:2.4.0", "lastStatus": "STOPPED"}
+    if reason:
+        container["reason"] = reason
+    if exit_code is not None:
+        container["exitCode"] = exit_code
+    return {
+        "version": "0", "id": str(uuid.uuid4()), "detail-type": "ECS Task State Change", "source": "aws.ecs",
+        "account": ACCOUNT, "time": stamp, "region": REGION, "resources": [task_arn],
+        "detail": {
+            "clusterArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/{CLUSTER}", "taskArn": task_arn,
+            "taskDefinitionArn": td_arn, "group": "service:web", "launchType": "FARGATE",
+            "lastStatus": "STOPPED", "desiredStatus": "STOPPED", "stopCode": stop_code,
+            "stoppedReason": stopped_reason, "stoppedAt": stamp,
+            "attributes": [{"name": "ecs.cpu-architecture", "value": "x86_64"}],
+            "attachments": [{"type": "eni", "status": "DELETED", "details": [
+                {"name": "subnetId", "value": subnet}, {"name": "privateIPv4Address", "value": "10.9.1.25"}]}],
+            "containers": [container], "version": 3,
+        },
+    }
+
+
+def probe_costs(bootstrap, env, scenarios, proxy, warm, timeout):
+    """Each probed category with the probes on and off, 40 ms per call: the calls, and what the
+    probes add to the first event and to a warm repeat (in round trips of 40 ms)."""
+    proxy.delay = 0.040
+    out = {}
+    for scenario in scenarios:
+        figures = {}
+        for probes in ("all", "none"):
+            events = [probed_event(scenario) for _ in range(1 + warm)]
+            run = cold_start(f"probes-{probes}", [bootstrap], {**env, "PROBES": probes}, None, events, proxy, timeout)
+            if run["error"]:
+                sys.exit(f"{scenario[0]} PROBES={probes}: {run['error']}\n{run.get('output_tail', '')}")
+            first, rest = run["invocations"][0], run["invocations"][1:]
+            figures[probes] = {
+                "first_ms": first["wall_ms"],
+                "warm_ms": statistics.median(i["wall_ms"] for i in rest) if rest else None,
+                "first_calls": [c["action"] for c in first["calls"]],
+                "warm_calls": [c["action"] for c in rest[0]["calls"]] if rest else [],
+                "first_cpu_ms": first["cpu_ms"],
+                "category": first.get("summary", {}).get("category"),
+                "verified": first.get("summary", {}).get("verified"),
+            }
+        on, off = figures["all"], figures["none"]
+        out[scenario[0]] = {
+            **figures,
+            "added_first_round_trips": (on["first_ms"] - off["first_ms"]) / 40.0,
+            "added_warm_round_trips": (on["warm_ms"] - off["warm_ms"]) / 40.0 if on["warm_ms"] else None,
+            "added_first_calls": len(on["first_calls"]) - len(off["first_calls"]),
+            "added_warm_calls": len(on["warm_calls"]) - len(off["warm_calls"]),
+        }
+        print(f"probes {scenario[0]} done", file=sys.stderr)
+    return out
+
+
 # ---- the latency proxy --------------------------------------------------------------------------
 
 SCOPE = re.compile(r"Credential=[^/]+/\d+/[^/]+/([^/]+)/aws4_request")
@@ -401,6 +535,24 @@ def status_kb(pid, field):
     return None
 
 
+def cpu_ns(pid):
+    """CPU time of every thread of `pid` so far (user and system), in nanoseconds: the first field
+    of /proc/PID/task/TID/schedstat. Threads are summed as they are now; none of the two
+    functions' threads come and go between events."""
+    total = 0
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
+
+
 def cold_start(name, argv, env, cwd, events, proxy, timeout):
     """One execution environment: start the process, serve `events` one at a time, kill it."""
     api = RuntimeApi()
@@ -423,6 +575,13 @@ def cold_start(name, argv, env, cwd, events, proxy, timeout):
     try:
         for i, event in enumerate(events):
             request_id = f"{name}-{i:04d}"
+            if i == 0:
+                # Init's CPU: everything until the function asks for its first event.
+                while api.first_next is None and child.poll() is None and now() - started < timeout:
+                    time.sleep(0.001)
+                time.sleep(0.005)
+                result["init_cpu_ms"] = (cpu_ns(child.pid) or 0) / 1e6
+            cpu_before = cpu_ns(child.pid)
             api.events.put((request_id, event))
             try:
                 kind, answered_id, at, body = api.answers.get(timeout=timeout)
@@ -433,6 +592,9 @@ def cold_start(name, argv, env, cwd, events, proxy, timeout):
                 result["error"] = f"init error: {body.decode('utf-8', 'replace')}"
                 break
             handed = api.handed_out[answered_id]
+            # The function answers last (its summary and metric lines are written before).
+            time.sleep(0.002)
+            cpu_after = cpu_ns(child.pid)
             answer = json.loads(body or b"null")
             calls = proxy.between(handed, at)
             result["invocations"].append(
@@ -440,6 +602,7 @@ def cold_start(name, argv, env, cwd, events, proxy, timeout):
                     "ok": kind == "response",
                     "answer": answer,
                     "wall_ms": (at - handed) * 1000,
+                    "cpu_ms": (cpu_after - cpu_before) / 1e6 if cpu_before is not None and cpu_after is not None else None,
                     "calls": [
                         {"service": c[2], "action": c[3], "ms": (c[1] - c[0]) * 1000, "start_ms": (c[0] - handed) * 1000}
                         for c in calls
@@ -491,6 +654,8 @@ def critical_path(calls):
         ms.get("DescribeTaskDefinition", 0) + ms.get("GetLogEvents", 0),
         ms.get("DescribeServices", 0),
         ms.get("ListTasks", 0) + ms.get("DescribeTasks", 0),
+        # ecs-doctor's routing tags, read alongside the rest (cached an hour).
+        ms.get("ListTagsForResource", 0),
     ]
     return max(branches) + ms.get("Publish", 0)
 
@@ -514,6 +679,9 @@ def summarize(runs):
         "init_ms_median": statistics.median(r["init_ms"] for r in runs),
         "init_ms_min": min(r["init_ms"] for r in runs),
         "init_ms_max": max(r["init_ms"] for r in runs),
+        "init_cpu_ms_median": statistics.median(r.get("init_cpu_ms") or 0 for r in runs),
+        "first_cpu_ms_median": statistics.median(i["cpu_ms"] or 0 for i in first),
+        "warm_cpu_ms_median": statistics.median(i["cpu_ms"] or 0 for i in warm) if warm else None,
         "first_ms_median": statistics.median(i["wall_ms"] for i in first),
         "warm_ms_median": statistics.median(i["wall_ms"] for i in warm),
         "warm_ms_p90": percentile([i["wall_ms"] for i in warm], 0.9),
@@ -557,11 +725,13 @@ def main():
     parser.add_argument("--delays-ms", default="0,40", help="the injected latencies, one pass each")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per event")
     parser.add_argument("--json", help="write every figure here")
+    parser.add_argument("--probe-warm", type=int, default=5, help="warm events per probed category (0: skip them)")
     args = parser.parse_args()
 
     moto, moto_endpoint, moto_log = start_moto(args.moto_server)
     try:
         td_arn, topic_arn, siblings = seed(moto_endpoint)
+        scenarios = seed_probes(moto_endpoint)
         proxy = Proxy(moto_endpoint)
         env = {**AWS_ENV, "AWS_ENDPOINT_URL": proxy.endpoint, "TOPIC_ARN": topic_arn}
         functions = {
@@ -600,6 +770,9 @@ def main():
                 "first_answers": answers,
             }
             print(f"pass delay={delay:g} ms done", file=sys.stderr)
+        if args.probe_warm > 0:
+            argv, fenv, _ = functions["ecs-doctor"]
+            report["probes"] = probe_costs(argv[0], fenv, scenarios, proxy, args.probe_warm, args.timeout)
     finally:
         moto.kill()
         moto.wait()
@@ -614,6 +787,9 @@ def main():
         print(f"\n== injected latency {key} ms per AWS call ==")
         rows = [
             ("init ms (median)", "init_ms_median"),
+            ("init CPU ms", "init_cpu_ms_median"),
+            ("first event CPU ms", "first_cpu_ms_median"),
+            ("warm event CPU ms", "warm_cpu_ms_median"),
             ("first invocation ms", "first_ms_median"),
             ("warm ms median", "warm_ms_median"),
             ("warm ms p90", "warm_ms_p90"),

@@ -151,13 +151,19 @@ impl Default for AwsOptions {
 }
 
 /// Loads the SDK configuration: region and credentials from the environment or profile,
-/// rustls with ring as the only TLS stack, standard retries with bounded attempts, timeouts.
+/// rustls with ring as the only TLS stack, standard retries with bounded attempts, timeouts
+/// (which make the stalled-stream watchdog redundant: it is off).
 pub async fn sdk_config(options: &AwsOptions) -> SdkConfig {
     let http_client = aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
         .build_https();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(http_client)
+        // Every call is bounded by the attempt and operation timeouts below; the stalled-stream
+        // watchdog would add a timer to every response body for nothing.
+        .stalled_stream_protection(
+            aws_config::stalled_stream_protection::StalledStreamProtectionConfig::disabled(),
+        )
         .retry_config(RetryConfig::standard().with_max_attempts(options.max_attempts.max(1)))
         .timeout_config(
             TimeoutConfig::builder()

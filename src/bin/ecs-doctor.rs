@@ -278,14 +278,14 @@ async fn history_table(
 }
 
 async fn history(
-    query: ecs_doctor::history::Query,
+    query: ecs_doctor::incidents::history::Query,
     table: Option<String>,
     region: Option<String>,
     format: ListFormat,
 ) -> Result<String> {
     let (dynamodb, table) = history_table(table, region).await?;
-    let entries = ecs_doctor::history::entries(&dynamodb, &table, &query).await?;
-    let incidents = ecs_doctor::history::incidents(&entries);
+    let entries = ecs_doctor::incidents::history::entries(&dynamodb, &table, &query).await?;
+    let incidents = ecs_doctor::incidents::history::incidents(&entries);
     if let ListFormat::Json = format {
         return Ok(serde_json::to_string_pretty(&incidents)?);
     }
@@ -324,8 +324,8 @@ async fn show(
     format: Format,
 ) -> Result<String> {
     let (dynamodb, table) = history_table(table, region).await?;
-    let query = ecs_doctor::history::show_query(target, cluster)?;
-    let entries = ecs_doctor::history::entries(&dynamodb, &table, &query).await?;
+    let query = ecs_doctor::incidents::history::show_query(target, cluster)?;
+    let entries = ecs_doctor::incidents::history::entries(&dynamodb, &table, &query).await?;
     // The diagnosis: the newest message that is not a follow-up or the resolution.
     let Some(entry) = entries
         .iter()
@@ -372,12 +372,12 @@ fn run(cli: Cli) -> Result<String> {
             region,
             format,
         } => {
-            let query = ecs_doctor::history::Query {
+            let query = ecs_doctor::incidents::history::Query {
                 cluster,
                 service,
                 task,
                 incident: None,
-                since: Some(ecs_doctor::history::parse_since(
+                since: Some(ecs_doctor::incidents::history::parse_since(
                     &since,
                     chrono::Utc::now(),
                 )?),

@@ -7,10 +7,6 @@
 //! ("the image pull failed for a reason ecs-doctor does not know: …"); one with neither falls
 //! to nothing here, and the caller goes on (stop code, exit code, logs, fallback).
 
-use std::sync::LazyLock;
-
-use regex::bytes::{RegexSet, RegexSetBuilder};
-
 use super::grammar::{analyze, Cause, Phase, Signals};
 use super::rules::{self, Codes, Rule, Trigger};
 
@@ -101,53 +97,15 @@ pub fn by_exit_code(code: i32) -> Option<&'static Rule> {
         })
 }
 
-/// Log-only shapes the literal grammar cannot say: a KeyError on an environment-variable-like
-/// name, a NAME_LIKE_THIS said to be missing, an exception class name. Compiled on first use
-/// (only a crash with a readable log needs them).
-static LOG_SHAPES: LazyLock<(RegexSet, Vec<Cause>)> = LazyLock::new(|| {
-    let shapes: &[(&str, Cause)] = &[
-        (r"(?-i:KeyError: '[A-Z][A-Z0-9_]+')", Cause::Config),
-        (
-            r"(?-i:\b[A-Z][A-Z0-9]*_[A-Z0-9_]+)['`]? (is )?(not set|must be set|is required|is missing|missing|undefined|empty)",
-            Cause::Config,
-        ),
-        (
-            r"environment variable[^.]{0,80}\b(not set|not defined|missing|required|undefined|must be set|empty|not found)",
-            Cause::Config,
-        ),
-        (
-            r"\b(env|environment) var(iable)?s?\b.{0,80}\b(not set|missing|required)",
-            Cause::Config,
-        ),
-        (
-            r"\bno\b[^.\n]{0,80}\b(has been|was|is|were|are) (specified|set|provided|configured|given)\b",
-            Cause::Config,
-        ),
-        (
-            r"\bmissing\b[^\n]{0,60}\b(environment|config|configuration|setting|settings|credentials|variable|key|secret)\b",
-            Cause::Config,
-        ),
-        (
-            r#"(?-i)(^|[\s"'])([A-Za-z_][\w.$]*\.)?[A-Z]\w*(Error|Exception)(: |:?$|\[)"#,
-            Cause::Crash,
-        ),
-    ];
-    let set = RegexSetBuilder::new(shapes.iter().map(|(pattern, _)| *pattern))
-        .unicode(false)
-        .case_insensitive(true)
-        .build()
-        .expect("log shapes compile");
-    (set, shapes.iter().map(|(_, cause)| *cause).collect())
-});
-
 /// The rule of one log line, and the cause that decided.
 fn log_line_rule(line: &str) -> Option<(&'static Rule, Cause)> {
     let line = crate::text::cap(line, 4096); // a pathological line costs no more than a long one
     let mut signals = analyze(line);
-    let (set, causes) = &*LOG_SHAPES;
-    for index in set.matches(line.as_bytes()).iter() {
-        if !signals.causes.contains(&causes[index]) {
-            signals.causes.push(causes[index]);
+    // Shapes the literal grammar cannot say: a KeyError on an environment-variable-like name,
+    // a NAME_LIKE_THIS said to be missing, an exception class name.
+    for cause in super::shapes::causes(line) {
+        if !signals.causes.contains(&cause) {
+            signals.causes.push(cause);
         }
     }
     signals.causes.sort();

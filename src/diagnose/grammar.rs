@@ -6,13 +6,12 @@
 //! agent, containerd, Docker and Fargate each phrase a pull their own way); the phase decides
 //! what the cause means. The rules (`rules/`) are declared over (phase, cause) pairs.
 //!
-//! One pass: a single Aho-Corasick automaton over every marker (case-insensitive, longest match
-//! first), built on first use in well under a millisecond. A compound marker carries several
-//! signals (`pull access denied` is a pull and a denial).
+//! One pass over the lowercased message: at each position the longest marker that starts there
+//! (leftmost-longest), found by binary search in the markers sorted once; nothing else is built
+//! at start-up (an Aho-Corasick automaton cost half a millisecond of the first event). A compound
+//! marker carries several signals (`pull access denied` is a pull and a denial).
 
 use std::sync::LazyLock;
-
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 /// Where an error happened. The most specific phase named in a message is its phase (an outer
 /// `ResourceInitializationError:` wraps an inner `failed to validate logger args:`).
@@ -447,14 +446,57 @@ static MARKERS: &[Marker] = &[
     l("child process died", &[Ca(C::Crash)]),
 ];
 
-static AUTOMATON: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .match_kind(MatchKind::LeftmostLongest)
-        .kind(Some(AhoCorasickKind::ContiguousNFA))
-        .build(MARKERS.iter().map(|marker| marker.text))
-        .expect("the grammar's markers build an automaton")
+/// The markers sorted by their text (written in lowercase, a test holds it), with their place in
+/// `MARKERS`. Sorting 500 short strings is all the start-up the grammar needs: no automaton is
+/// built. A message is lowercased once and, at each position, the markers that start with its
+/// next two bytes are a binary search away; the longest that matches there wins (leftmost-longest,
+/// the first in the catalog among equals), and the scan resumes after it. A cut message's tail is
+/// looked up the same way, as a prefix.
+static BY_TEXT: LazyLock<Vec<(&'static [u8], usize)>> = LazyLock::new(|| {
+    let mut sorted: Vec<(&'static [u8], usize)> = MARKERS
+        .iter()
+        .enumerate()
+        .map(|(index, marker)| (marker.text.as_bytes(), index))
+        .collect();
+    sorted.sort_unstable();
+    sorted
 });
+
+/// Where the markers starting with each byte lie in `BY_TEXT`: most bytes of a message (spaces,
+/// digits, punctuation) start no marker and cost one lookup.
+static BY_FIRST: LazyLock<[(u16, u16); 256]> = LazyLock::new(|| {
+    let mut ranges = [(0u16, 0u16); 256];
+    for (at, (text, _)) in BY_TEXT.iter().enumerate() {
+        let range = &mut ranges[usize::from(text[0])];
+        if range.0 == range.1 {
+            range.0 = at as u16;
+        }
+        range.1 = at as u16 + 1;
+    }
+    ranges
+});
+
+/// The longest marker that starts at `at` in `lower`: its place in `MARKERS` and its length.
+fn marker_at(lower: &[u8], at: usize) -> Option<(usize, usize)> {
+    let rest = &lower[at..];
+    let (from, to) = BY_FIRST[usize::from(rest[0])];
+    let mut best: Option<(usize, usize)> = None;
+    for &(text, index) in &BY_TEXT[usize::from(from)..usize::from(to)] {
+        if rest.starts_with(text) {
+            let better = best.is_none_or(|(best_index, best_len)| {
+                text.len() > best_len || (text.len() == best_len && index < best_index)
+            });
+            if better {
+                best = Some((index, text.len()));
+            }
+        }
+    }
+    best
+}
+
+/// The longest marker, in bytes: how far back from the end a cut marker may start.
+static LONGEST: LazyLock<usize> =
+    LazyLock::new(|| MARKERS.iter().map(|m| m.text.len()).max().unwrap_or(0));
 
 /// What one message says.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -478,16 +520,25 @@ fn is_word_byte(byte: u8) -> bool {
 /// Reads a message for its phase and causes.
 pub fn analyze(text: &str) -> Signals {
     let bytes = text.as_bytes();
+    let lower = text.to_ascii_lowercase();
+    let lower = lower.as_bytes();
     let mut phase: Option<(Phase, u8)> = None;
     let mut causes: Vec<Cause> = Vec::new();
-    for found in AUTOMATON.find_iter(text) {
-        let marker = &MARKERS[found.pattern().as_usize()];
-        if marker.whole && (found.start() != 0 || found.end() != text.trim_end().len()) {
+    let mut at = 0;
+    while at < lower.len() {
+        let Some((index, len)) = marker_at(lower, at) else {
+            at += 1;
+            continue;
+        };
+        let (start, end) = (at, at + len);
+        at = end;
+        let marker = &MARKERS[index];
+        if marker.whole && (start != 0 || end != text.trim_end().len()) {
             continue;
         }
         if marker.word {
-            let before = found.start().checked_sub(1).map(|at| bytes[at]);
-            let after = bytes.get(found.end()).copied();
+            let before = start.checked_sub(1).map(|at| bytes[at]);
+            let after = bytes.get(end).copied();
             if before.is_some_and(is_word_byte) || after.is_some_and(is_word_byte) {
                 continue;
             }
@@ -535,31 +586,63 @@ fn cut_marker(text: &str) -> Option<&'static Marker> {
     // no cut.
     let ellipsis = visible.ends_with("...") || visible.ends_with('\u{2026}');
     let trimmed = visible.trim_end_matches(['.', '\u{2026}']).trim_end();
-    if trimmed.len() < 6 {
+    let bytes = trimmed.as_bytes();
+    if bytes.len() < 6 {
         return None;
     }
-    let bytes = trimmed.as_bytes();
-    MARKERS.iter().find(|marker| {
-        let pattern = marker.text.as_bytes();
-        let least = (pattern.len() / 2).max(6);
-        (least..pattern.len()).rev().any(|take| {
+    // Without an ellipsis, only a text that ends inside a word can have been cut in one.
+    if !ellipsis && !bytes[bytes.len() - 1].is_ascii_alphanumeric() {
+        return None;
+    }
+    let mut found: Option<usize> = None;
+    // Each word start near the end is where a cut marker may begin: its tail is looked up as a
+    // prefix among the sorted markers; the first marker in the catalog's order wins.
+    for start in bytes.len().saturating_sub(*LONGEST)..=bytes.len() - 6 {
+        if start > 0 && is_word_byte(bytes[start - 1]) {
+            continue;
+        }
+        let tail = bytes[start..].to_ascii_lowercase();
+        let take = tail.len();
+        let from = BY_TEXT.partition_point(|(text, _)| *text < tail.as_slice());
+        for &(pattern, index) in BY_TEXT[from..]
+            .iter()
+            .take_while(|(text, _)| text.starts_with(&tail))
+        {
             // A word of a phrase cut in its middle ("error response from daem"); a one-token
             // marker's prefix may be a whole word of its own ("unhealthy" of
             // "unhealthythreshold"), so only an ellipsis says it was cut.
+            if take >= pattern.len() || take < (pattern.len() / 2).max(6) {
+                continue;
+            }
             let mid_word = pattern.contains(&b' ')
                 && pattern[take - 1].is_ascii_alphanumeric()
                 && pattern[take].is_ascii_alphanumeric();
-            take <= bytes.len()
-                && (ellipsis || mid_word)
-                && bytes[bytes.len() - take..].eq_ignore_ascii_case(&pattern[..take])
-                && (bytes.len() == take || !is_word_byte(bytes[bytes.len() - take - 1]))
-        })
-    })
+            if ellipsis || mid_word {
+                found = Some(found.map_or(index, |first| first.min(index)));
+            }
+        }
+    }
+    found.map(|index| &MARKERS[index])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn markers_are_written_in_lowercase() {
+        // The automaton folds no case: the text is lowercased, the markers must be already.
+        for marker in MARKERS {
+            assert_eq!(
+                marker.text,
+                marker.text.to_ascii_lowercase(),
+                "{}",
+                marker.text
+            );
+            // Looked up by their first two bytes.
+            assert!(marker.text.len() >= 2, "{}", marker.text);
+        }
+    }
 
     #[test]
     fn the_innermost_specific_phase_names_the_failure() {

@@ -13,6 +13,7 @@ pub mod findings;
 pub mod grammar;
 mod links;
 pub mod rules;
+pub mod shapes;
 mod task;
 pub mod template;
 pub mod verified;

@@ -11,6 +11,7 @@
 //! (re-deciding when another invocation wrote first), and confirm a message once it is sent.
 
 pub mod decide;
+pub mod history;
 pub mod message;
 pub mod scope;
 pub mod store;

@@ -137,7 +137,7 @@ async fn read(ctx: &Ctx<'_>, ask: &NetworkAsk) -> Probed<NetworkFacts> {
 }
 
 /// A route table: its id, whether it is the VPC's main one, its subnets, and where 0.0.0.0/0 goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Table {
     pub id: String,
     pub main: bool,

@@ -1,0 +1,274 @@
+//! Log-line shapes the literal grammar cannot say, matched by hand: nothing is compiled at
+//! start-up (seven regular expressions cost the first crash with a log about half a
+//! millisecond). Each function says the expression it stands for; `tests/shapes.rs` holds them
+//! to it over the corpora and crafted lines.
+
+use super::grammar::Cause;
+
+fn is_word(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_'
+}
+
+/// A word boundary before `at` (the byte before is not a word byte) — for a position that
+/// starts a word.
+fn starts_word(bytes: &[u8], at: usize) -> bool {
+    at == 0 || !is_word(bytes[at - 1])
+}
+
+/// A word boundary after `end` — for a word that ends at `end`.
+fn ends_word(bytes: &[u8], end: usize) -> bool {
+    end >= bytes.len() || !is_word(bytes[end])
+}
+
+fn starts_with_ci(bytes: &[u8], at: usize, needle: &str) -> bool {
+    bytes.len() >= at + needle.len()
+        && bytes[at..at + needle.len()].eq_ignore_ascii_case(needle.as_bytes())
+}
+
+/// Every position where `needle` starts, case-insensitively.
+fn find_all_ci<'a>(bytes: &'a [u8], needle: &'a str) -> impl Iterator<Item = usize> + 'a {
+    (0..=bytes.len().saturating_sub(needle.len()))
+        .filter(move |&at| starts_with_ci(bytes, at, needle))
+}
+
+/// The causes the shapes find in a line.
+pub fn causes(line: &str) -> Vec<Cause> {
+    let bytes = line.as_bytes();
+    let mut found = Vec::new();
+    let config = key_error(bytes)
+        || name_missing(bytes)
+        || environment_variable_missing(bytes)
+        || env_var_missing(bytes)
+        || nothing_given(bytes)
+        || missing_setting(bytes);
+    if config {
+        found.push(Cause::Config);
+    }
+    if exception(bytes) {
+        found.push(Cause::Crash);
+    }
+    found
+}
+
+/// `(?-i:KeyError: '[A-Z][A-Z0-9_]+')`
+pub fn key_error(bytes: &[u8]) -> bool {
+    let needle = b"KeyError: '";
+    bytes.windows(needle.len()).enumerate().any(|(at, window)| {
+        if window != needle {
+            return false;
+        }
+        let name = &bytes[at + needle.len()..];
+        let run = name
+            .iter()
+            .take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || **b == b'_')
+            .count();
+        // A capital first, one more at least, and the quote right after the name.
+        run >= 2 && name[0].is_ascii_uppercase() && name.get(run) == Some(&b'\'')
+    })
+}
+
+const MISSING: [&str; 7] = [
+    "not set",
+    "must be set",
+    "is required",
+    "is missing",
+    "missing",
+    "undefined",
+    "empty",
+];
+
+/// `(?-i:\b[A-Z][A-Z0-9]*_[A-Z0-9_]+)['`]? (is )?(not set|must be set|is required|is missing|missing|undefined|empty)`
+/// (the phrase in any case).
+pub fn name_missing(bytes: &[u8]) -> bool {
+    let name_byte = |b: u8| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_';
+    (0..bytes.len()).any(|start| {
+        if !bytes[start].is_ascii_uppercase() || !starts_word(bytes, start) {
+            return false;
+        }
+        let end = start + bytes[start..].iter().take_while(|b| name_byte(**b)).count();
+        let Some(underscore) = bytes[start..end].iter().position(|b| *b == b'_') else {
+            return false;
+        };
+        // One name byte at least after the first underscore.
+        if start + underscore + 1 >= end {
+            return false;
+        }
+        let mut at = end;
+        if matches!(bytes.get(at), Some(b'\'') | Some(b'`')) {
+            at += 1;
+        }
+        if bytes.get(at) != Some(&b' ') {
+            return false;
+        }
+        at += 1;
+        let phrase_at = |at: usize| {
+            MISSING
+                .iter()
+                .any(|phrase| starts_with_ci(bytes, at, phrase))
+        };
+        phrase_at(at) || (starts_with_ci(bytes, at, "is ") && phrase_at(at + 3))
+    })
+}
+
+/// A phrase of `phrases` that starts a word within `window` bytes after `from`, the bytes
+/// before it free of `stop`.
+fn phrase_within(bytes: &[u8], from: usize, window: usize, stop: &[u8], phrases: &[&str]) -> bool {
+    let last = (from + window).min(bytes.len());
+    (from..=last).any(|at| {
+        // [^stop]{0,window} before the phrase.
+        if bytes[from..at].iter().any(|b| stop.contains(b)) {
+            return false;
+        }
+        starts_word(bytes, at)
+            && phrases
+                .iter()
+                .any(|phrase| starts_with_ci(bytes, at, phrase))
+    })
+}
+
+/// `environment variable[^.]{0,80}\b(not set|not defined|missing|required|undefined|must be set|empty|not found)`
+pub fn environment_variable_missing(bytes: &[u8]) -> bool {
+    const PHRASES: [&str; 8] = [
+        "not set",
+        "not defined",
+        "missing",
+        "required",
+        "undefined",
+        "must be set",
+        "empty",
+        "not found",
+    ];
+    find_all_ci(bytes, "environment variable")
+        .any(|at| phrase_within(bytes, at + "environment variable".len(), 80, b".", &PHRASES))
+}
+
+/// `\b(env|environment) var(iable)?s?\b.{0,80}\b(not set|missing|required)`
+pub fn env_var_missing(bytes: &[u8]) -> bool {
+    const PHRASES: [&str; 3] = ["not set", "missing", "required"];
+    ["env var", "environment var"].iter().any(|head| {
+        find_all_ci(bytes, head).any(|at| {
+            if !starts_word(bytes, at) {
+                return false;
+            }
+            let var_end = at + head.len();
+            ["iables", "iable", "s", ""].iter().any(|tail| {
+                let end = var_end + tail.len();
+                starts_with_ci(bytes, var_end, tail)
+                    && ends_word(bytes, end)
+                    && phrase_within(bytes, end, 80, b"\n", &PHRASES)
+            })
+        })
+    })
+}
+
+/// `\bno\b[^.\n]{0,80}\b(has been|was|is|were|are) (specified|set|provided|configured|given)\b`
+pub fn nothing_given(bytes: &[u8]) -> bool {
+    const VERBS: [&str; 5] = ["has been", "was", "is", "were", "are"];
+    const GIVEN: [&str; 5] = ["specified", "set", "provided", "configured", "given"];
+    find_all_ci(bytes, "no").any(|at| {
+        if !starts_word(bytes, at) || !ends_word(bytes, at + 2) {
+            return false;
+        }
+        let from = at + 2;
+        let last = (from + 80).min(bytes.len());
+        (from..=last).any(|verb_at| {
+            if bytes[from..verb_at]
+                .iter()
+                .any(|b| *b == b'.' || *b == b'\n')
+                || !starts_word(bytes, verb_at)
+            {
+                return false;
+            }
+            VERBS.iter().any(|verb| {
+                let space = verb_at + verb.len();
+                starts_with_ci(bytes, verb_at, verb)
+                    && bytes.get(space) == Some(&b' ')
+                    && GIVEN.iter().any(|given| {
+                        starts_with_ci(bytes, space + 1, given)
+                            && ends_word(bytes, space + 1 + given.len())
+                    })
+            })
+        })
+    })
+}
+
+/// `\bmissing\b[^\n]{0,60}\b(environment|config|configuration|setting|settings|credentials|variable|key|secret)\b`
+pub fn missing_setting(bytes: &[u8]) -> bool {
+    const WORDS: [&str; 9] = [
+        "environment",
+        "config",
+        "configuration",
+        "setting",
+        "settings",
+        "credentials",
+        "variable",
+        "key",
+        "secret",
+    ];
+    find_all_ci(bytes, "missing").any(|at| {
+        let from = at + "missing".len();
+        if !starts_word(bytes, at) || !ends_word(bytes, from) {
+            return false;
+        }
+        let last = (from + 60).min(bytes.len());
+        (from..=last).any(|word_at| {
+            if bytes[from..word_at].contains(&b'\n') || !starts_word(bytes, word_at) {
+                return false;
+            }
+            WORDS.iter().any(|word| {
+                starts_with_ci(bytes, word_at, word) && ends_word(bytes, word_at + word.len())
+            })
+        })
+    })
+}
+
+/// `(?-i)(^|[\s"'])([A-Za-z_][\w.$]*\.)?[A-Z]\w*(Error|Exception)(: |:?$|\[)`: an exception
+/// class, bare or with its package, as a trace prints it.
+pub fn exception(bytes: &[u8]) -> bool {
+    let path_byte = |b: u8| is_word(b) || b == b'.' || b == b'$';
+    ["Error", "Exception"].iter().any(|suffix| {
+        let suffix = suffix.as_bytes();
+        bytes.windows(suffix.len()).enumerate().any(|(at, window)| {
+            if window != suffix {
+                return false;
+            }
+            let end = at + suffix.len();
+            let rest = &bytes[end..];
+            let closes = rest.starts_with(b": ")
+                || rest.starts_with(b"[")
+                || rest.is_empty()
+                || rest == b":";
+            if !closes {
+                return false;
+            }
+            // The run of [\w.$] that ends with the suffix, and what stands before it.
+            let start = bytes[..end]
+                .iter()
+                .rposition(|b| !path_byte(*b))
+                .map_or(0, |p| p + 1);
+            if start > 0
+                && !matches!(
+                    bytes[start - 1],
+                    b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c | b'"' | b'\''
+                )
+            {
+                return false;
+            }
+            let run = &bytes[start..end];
+            // The class: after the last dot, a capital, then word bytes only.
+            let (path, class) = match run.iter().rposition(|b| *b == b'.') {
+                Some(dot) => (Some(&run[..dot]), &run[dot + 1..]),
+                None => (None, run),
+            };
+            // `[A-Z]\w*` then the suffix: a bare `Error:` is no class name.
+            let class_ok = class.len() > suffix.len()
+                && class.first().is_some_and(u8::is_ascii_uppercase)
+                && class.iter().all(|b| is_word(*b));
+            let path_ok = path.is_none_or(|path| {
+                path.first()
+                    .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+            });
+            class_ok && path_ok
+        })
+    })
+}
