@@ -79,7 +79,7 @@ pub struct App {
 impl App {
     /// Loads the SDK configuration for `config.aws` and builds the (lazy) clients.
     pub async fn new(config: Config) -> App {
-        let sdk_config = crate::aws::sdk_config(&config.aws).await;
+        let sdk_config = crate::aws::environment_config(&config.aws);
         App::with_clients(config, Clients::from_conf(&sdk_config))
     }
 

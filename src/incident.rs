@@ -152,6 +152,19 @@ impl TaskDefinition {
     pub fn container(&self, name: &str) -> Option<&ContainerDefinition> {
         self.containers.iter().find(|c| c.name == name)
     }
+
+    /// The CPU units and MiB the task needs: the task-level sizes, else the containers' sum.
+    pub fn needs(&self) -> (Option<i32>, Option<i32>) {
+        let task = |value: &Option<String>| value.as_deref().and_then(|v| v.parse().ok());
+        let sum = |of: fn(&ContainerDefinition) -> Option<i32>| {
+            let values: Vec<i32> = self.containers.iter().filter_map(of).collect();
+            (!values.is_empty()).then(|| values.iter().sum())
+        };
+        (
+            task(&self.cpu).or_else(|| sum(|c| c.cpu)),
+            task(&self.memory).or_else(|| sum(|c| c.memory.or(c.memory_reservation))),
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

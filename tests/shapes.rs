@@ -90,7 +90,44 @@ const CRAFTED: &[&str] = &[
     "FooErrors: x",
     "Error: plain",
     "org.FooError:x",
+    "User: arn:aws:sts::1:assumed-role/api-task/9f2c is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::b/k because",
+    "User:arn:aws:iam::1:user/x is not authorized to perform s3:PutObject",
+    "AccessDenied: User: arn:aws:sts::1:assumed-role/r/s is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:eu-west-1:1:table/t)",
+    "is not authorized to perform: kms:Decrypt",
+    "is not authorized to perform this action",
+    "is not authorized to perform:  sqs:*  on resource:  q,",
+    "User: is not authorized to perform: s3:GetObject",
+    "User: arn: is not authorized to perform: s3:GetObject",
+    "Someone: arn:aws:iam::1:user/x is not authorized to perform: s3:GetObject on resource:",
+    "x is not authorized to perform: bad action here; then User: arn:aws:iam::1:role/r is not authorized to perform: ec2:Describe*",
 ];
+
+#[test]
+fn the_denial_says_what_its_expression_captured() {
+    let regex = regex::Regex::new(r"(?:User:\s*(arn:\S+)\s+)?is not authorized to perform:?\s+([A-Za-z0-9-]+:[A-Za-z0-9*]+)(?:\s+on resource:?\s+([^\s,;)]+))?").unwrap();
+    let mut seen = 0;
+    for line in corpus_lines() {
+        let expected = regex.captures(&line).map(|found| {
+            (
+                found.get(0).unwrap().as_str().to_string(),
+                found.get(1).map(|m| m.as_str().to_string()),
+                found[2].to_string(),
+                found.get(3).map(|m| m.as_str().to_string()),
+            )
+        });
+        let got = shapes::denial(&line).map(|d| {
+            (
+                d.said.to_string(),
+                d.principal.map(str::to_string),
+                d.action.to_string(),
+                d.resource.map(str::to_string),
+            )
+        });
+        assert_eq!(got, expected, "{line}");
+        seen += usize::from(expected.is_some());
+    }
+    assert!(seen >= 5, "{seen}");
+}
 
 fn corpus_lines() -> Vec<String> {
     let mut lines: Vec<String> = CRAFTED.iter().map(|l| l.to_string()).collect();

@@ -150,28 +150,79 @@ impl Default for AwsOptions {
     }
 }
 
+/// The Lambda's SDK configuration, from its environment alone: Lambda hands the function its
+/// region (AWS_REGION) and its role's credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+/// AWS_SESSION_TOKEN), and AWS_ENDPOINT_URL points a local run at an emulator. Built without
+/// aws-config's loader, the default chain's providers (profiles, SSO, IMDS, containers) are not in
+/// the function's binary, which keeps it small (BENCHMARKS.md); the command line loads the
+/// default chain with [`sdk_config`].
+pub fn environment_config(options: &AwsOptions) -> SdkConfig {
+    use aws_config::environment::EnvironmentVariableCredentialsProvider;
+    use aws_credential_types::provider::SharedCredentialsProvider;
+    use aws_smithy_async::rt::sleep::{SharedAsyncSleep, TokioSleep};
+
+    let environment = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+    let region = options
+        .region
+        .clone()
+        .or_else(|| environment("AWS_REGION"))
+        .or_else(|| environment("AWS_DEFAULT_REGION"));
+    let credentials = match &options.credentials {
+        Some(credentials) => SharedCredentialsProvider::new(credentials.clone()),
+        None => SharedCredentialsProvider::new(EnvironmentVariableCredentialsProvider::new()),
+    };
+    let mut builder = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .http_client(http_client())
+        .credentials_provider(credentials)
+        .identity_cache(aws_config::identity::IdentityCache::lazy().build())
+        .sleep_impl(SharedAsyncSleep::new(TokioSleep::new()))
+        .stalled_stream_protection(
+            aws_config::stalled_stream_protection::StalledStreamProtectionConfig::disabled(),
+        )
+        .retry_config(RetryConfig::standard().with_max_attempts(options.max_attempts.max(1)))
+        .timeout_config(timeouts(options));
+    if let Some(region) = region {
+        builder = builder.region(Region::new(region));
+    }
+    if let Some(endpoint) = options
+        .endpoint_url
+        .clone()
+        .or_else(|| environment("AWS_ENDPOINT_URL"))
+    {
+        builder = builder.endpoint_url(endpoint);
+    }
+    builder.build()
+}
+
+/// One TLS stack: rustls with ring.
+fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+        .build_https()
+}
+
+fn timeouts(options: &AwsOptions) -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(options.connect_timeout)
+        .operation_attempt_timeout(options.attempt_timeout)
+        .operation_timeout(options.operation_timeout)
+        .build()
+}
+
 /// Loads the SDK configuration: region and credentials from the environment or profile,
 /// rustls with ring as the only TLS stack, standard retries with bounded attempts, timeouts
 /// (which make the stalled-stream watchdog redundant: it is off).
 pub async fn sdk_config(options: &AwsOptions) -> SdkConfig {
-    let http_client = aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
-        .build_https();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(http_client)
+        .http_client(http_client())
         // Every call is bounded by the attempt and operation timeouts below; the stalled-stream
         // watchdog would add a timer to every response body for nothing.
         .stalled_stream_protection(
             aws_config::stalled_stream_protection::StalledStreamProtectionConfig::disabled(),
         )
         .retry_config(RetryConfig::standard().with_max_attempts(options.max_attempts.max(1)))
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(options.connect_timeout)
-                .operation_attempt_timeout(options.attempt_timeout)
-                .operation_timeout(options.operation_timeout)
-                .build(),
-        );
+        .timeout_config(timeouts(options));
     if let Some(endpoint) = &options.endpoint_url {
         loader = loader.endpoint_url(endpoint);
     }

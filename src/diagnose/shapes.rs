@@ -272,3 +272,116 @@ pub fn exception(bytes: &[u8]) -> bool {
         })
     })
 }
+
+/// An AWS denial an application logged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Denial<'a> {
+    /// The whole match, as quoted.
+    pub said: &'a str,
+    pub principal: Option<&'a str>,
+    pub action: &'a str,
+    pub resource: Option<&'a str>,
+}
+
+fn is_space(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+}
+
+/// `(?:User:\s*(arn:\S+)\s+)?is not authorized to perform:?\s+([A-Za-z0-9-]+:[A-Za-z0-9*]+)(?:\s+on resource:?\s+([^\s,;)]+))?`
+/// — the first such denial in the line.
+pub fn denial(line: &str) -> Option<Denial<'_>> {
+    const SAID: &str = "is not authorized to perform";
+    let bytes = line.as_bytes();
+    let spaces = |from: usize| bytes[from..].iter().take_while(|b| is_space(**b)).count();
+    let run =
+        |from: usize, ok: &dyn Fn(u8) -> bool| bytes[from..].iter().take_while(|b| ok(**b)).count();
+    line.match_indices(SAID).find_map(|(at, _)| {
+        let mut cursor = at + SAID.len();
+        if bytes.get(cursor) == Some(&b':') {
+            cursor += 1;
+        }
+        let gap = spaces(cursor);
+        if gap == 0 {
+            return None;
+        }
+        cursor += gap;
+        let service = run(cursor, &|b| b.is_ascii_alphanumeric() || b == b'-');
+        if service == 0 || bytes.get(cursor + service) != Some(&b':') {
+            return None;
+        }
+        let name = run(cursor + service + 1, &|b| {
+            b.is_ascii_alphanumeric() || b == b'*'
+        });
+        if name == 0 {
+            return None;
+        }
+        let action = &line[cursor..cursor + service + 1 + name];
+        let mut end = cursor + service + 1 + name;
+        let resource = on_resource(line, end).map(|(resource, resource_end)| {
+            end = resource_end;
+            resource
+        });
+        let (start, principal) =
+            principal_before(line, at).map_or((at, None), |(s, p)| (s, Some(p)));
+        Some(Denial {
+            said: &line[start..end],
+            principal,
+            action,
+            resource,
+        })
+    })
+}
+
+/// `\s+on resource:?\s+([^\s,;)]+)` at `from`: the resource and where it ends.
+fn on_resource(line: &str, from: usize) -> Option<(&str, usize)> {
+    let bytes = line.as_bytes();
+    let gap = bytes[from..].iter().take_while(|b| is_space(**b)).count();
+    let mut cursor = from + gap;
+    if gap == 0 || !line[cursor..].starts_with("on resource") {
+        return None;
+    }
+    cursor += "on resource".len();
+    if bytes.get(cursor) == Some(&b':') {
+        cursor += 1;
+    }
+    let gap = bytes[cursor..].iter().take_while(|b| is_space(**b)).count();
+    if gap == 0 {
+        return None;
+    }
+    cursor += gap;
+    let length = bytes[cursor..]
+        .iter()
+        .take_while(|b| !is_space(**b) && !matches!(**b, b',' | b';' | b')'))
+        .count();
+    (length > 0).then(|| (&line[cursor..cursor + length], cursor + length))
+}
+
+/// `User:\s*(arn:\S+)\s+` right before `at`: where it starts, and the principal.
+fn principal_before(line: &str, at: usize) -> Option<(usize, &str)> {
+    let before = &line.as_bytes()[..at];
+    let gap = before.iter().rev().take_while(|b| is_space(**b)).count();
+    if gap == 0 {
+        return None;
+    }
+    let end = at - gap;
+    let token_start = before[..end]
+        .iter()
+        .rposition(|b| is_space(*b))
+        .map_or(0, |p| p + 1);
+    let token = &line[token_start..end];
+    let is_arn = |text: &str| text.starts_with("arn:") && text.len() > 4;
+    if let Some(principal) = token.strip_prefix("User:") {
+        return is_arn(principal).then_some((token_start, principal));
+    }
+    if !is_arn(token) {
+        return None;
+    }
+    let head_end = token_start
+        - before[..token_start]
+            .iter()
+            .rev()
+            .take_while(|b| is_space(**b))
+            .count();
+    let user = head_end.checked_sub("User:".len())?;
+    (&line[user..head_end] == "User:").then_some((user, token))
+}

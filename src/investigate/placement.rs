@@ -109,7 +109,7 @@ async fn read_instances(ctx: &Ctx<'_>, ask: &InstanceAsk) -> Probed<InstancesFac
         match (&ask.task_definition, ask.cpu.or(ask.memory)) {
             (Some(arn), None) => crate::gather::ecs::task_definition(ctx, arn)
                 .await
-                .map(|td| super::plan::needs(&td))
+                .map(|td| td.needs())
                 .unwrap_or((None, None)),
             _ => (ask.cpu, ask.memory),
         }

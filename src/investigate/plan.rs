@@ -371,7 +371,7 @@ fn late_placement(plan: &mut Plan, incident: &Incident, categories: &[Category],
             let (cpu, memory) = incident
                 .task_definition
                 .as_ref()
-                .map_or((None, None), needs);
+                .map_or((None, None), TaskDefinition::needs);
             InstanceAsk {
                 cluster,
                 cpu,
@@ -383,19 +383,6 @@ fn late_placement(plan: &mut Plan, incident: &Incident, categories: &[Category],
             }
         });
     }
-}
-
-/// The CPU units and MiB a task needs: the task-level sizes, else the containers' sum.
-pub fn needs(td: &TaskDefinition) -> (Option<i32>, Option<i32>) {
-    let task = |value: &Option<String>| value.as_deref().and_then(|v| v.parse().ok());
-    let sum = |of: fn(&crate::incident::ContainerDefinition) -> Option<i32>| {
-        let values: Vec<i32> = td.containers.iter().filter_map(of).collect();
-        (!values.is_empty()).then(|| values.iter().sum())
-    };
-    (
-        task(&td.cpu).or_else(|| sum(|c| c.cpu)),
-        task(&td.memory).or_else(|| sum(|c| c.memory.or(c.memory_reservation))),
-    )
 }
 
 fn late_network(plan: &mut Plan, incident: &Incident, report: &Report, ran: bool) {

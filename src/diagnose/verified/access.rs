@@ -2,10 +2,6 @@
 //! egress), the referenced secrets and the role that fetches them, and the task role's
 //! denials that the application logged.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
 use super::{Conclusion, Scene};
 use crate::arn::last_segment;
 use crate::investigate::network::{verdict, NetworkFacts};
@@ -249,13 +245,6 @@ fn secret_resource(id: &str) -> String {
     }
 }
 
-/// "User: arn:aws:sts::1:assumed-role/api-task/… is not authorized to perform: s3:GetObject on
-/// resource: arn:aws:s3:::bucket/key".
-static DENIED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:User:\s*(arn:\S+)\s+)?is not authorized to perform:?\s+([A-Za-z0-9-]+:[A-Za-z0-9*]+)(?:\s+on resource:?\s+([^\s,;)]+))?")
-        .expect("a valid regex")
-});
-
 /// The denied action and resource of a task-role denial the log shows, and the role to grant.
 pub(super) fn task_role(c: &mut Conclusion, scene: &Scene) {
     if !scene.has(Category::TaskRoleAccessDenied) {
@@ -269,7 +258,10 @@ pub(super) fn task_role(c: &mut Conclusion, scene: &Scene) {
         .filter(|tail| container.is_none_or(|name| tail.container == name))
         .flat_map(|tail| tail.lines.iter().map(String::as_str))
         .chain(scene.report.log_excerpt.iter().map(String::as_str));
-    let Some(found) = lines.filter_map(|line| DENIED.captures(line)).next_back() else {
+    let Some(found) = lines
+        .filter_map(crate::diagnose::shapes::denial)
+        .next_back()
+    else {
         if scene
             .task_definition()
             .is_some_and(|td| td.task_role_arn.is_none())
@@ -279,20 +271,16 @@ pub(super) fn task_role(c: &mut Conclusion, scene: &Scene) {
         }
         return;
     };
-    let action = found.get(2).map_or("", |m| m.as_str());
+    let action = found.action;
     let resource = found
-        .get(3)
-        .map_or("*", |m| m.as_str().trim_end_matches(['.', '"', '\'']));
-    let principal = found.get(1).map(|m| m.as_str());
+        .resource
+        .map_or("*", |resource| resource.trim_end_matches(['.', '"', '\'']));
+    let principal = found.principal;
     let task_role = scene
         .task_definition()
         .and_then(|td| td.task_role_arn.as_deref());
     c.headline(format!("Task role denied {action}"));
-    c.verified(
-        "log line",
-        found.get(0).map_or("", |m| m.as_str()),
-        "logs:GetLogEvents",
-    );
+    c.verified("log line", found.said, "logs:GetLogEvents");
     let Some(role) = task_role else {
         c.say(format!("The application was denied {action} on {resource}, and the task definition has no task role."));
         c.fix(
@@ -326,13 +314,13 @@ mod tests {
     #[test]
     fn denials_name_the_principal_action_and_resource() {
         let line = "botocore.exceptions.ClientError: User: arn:aws:sts::111122223333:assumed-role/api-task/9f2c is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::acme-config/prod.json because no identity-based policy allows the s3:GetObject action";
-        let found = DENIED.captures(line).unwrap();
+        let found = crate::diagnose::shapes::denial(line).unwrap();
         assert_eq!(
-            &found[1],
-            "arn:aws:sts::111122223333:assumed-role/api-task/9f2c"
+            found.principal,
+            Some("arn:aws:sts::111122223333:assumed-role/api-task/9f2c")
         );
-        assert_eq!(&found[2], "s3:GetObject");
-        assert_eq!(&found[3], "arn:aws:s3:::acme-config/prod.json");
+        assert_eq!(found.action, "s3:GetObject");
+        assert_eq!(found.resource, Some("arn:aws:s3:::acme-config/prod.json"));
         assert_eq!(
             secret_resource("arn:aws:secretsmanager:eu-west-1:1:secret:prod/db-AbCdEf"),
             "arn:aws:secretsmanager:eu-west-1:1:secret:prod/db-AbCdEf"
@@ -341,9 +329,9 @@ mod tests {
             secret_resource("arn:aws:secretsmanager:eu-west-1:1:secret:prod/db"),
             "arn:aws:secretsmanager:eu-west-1:1:secret:prod/db-??????"
         );
-        let bare = DENIED
-            .captures("is not authorized to perform: dynamodb:PutItem")
-            .unwrap();
-        assert!(bare.get(1).is_none() && bare.get(3).is_none());
+        let bare =
+            crate::diagnose::shapes::denial("is not authorized to perform: dynamodb:PutItem")
+                .unwrap();
+        assert!(bare.principal.is_none() && bare.resource.is_none());
     }
 }

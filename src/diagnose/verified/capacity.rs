@@ -2,13 +2,13 @@
 //! free addresses, the container instances' room.
 
 use super::{Conclusion, Scene};
+use crate::incident::TaskDefinition;
 use crate::investigate::metrics::{suggested_size, MemoryFacts, Shape, HEADROOM};
 use crate::investigate::placement::{InstancesFacts, SubnetFacts, FEW_IPS};
-use crate::investigate::plan::needs;
 
 pub(super) fn memory(c: &mut Conclusion, scene: &Scene, facts: &MemoryFacts) {
     let td = scene.task_definition();
-    let (cpu, task_memory) = td.map_or((None, None), needs);
+    let (cpu, task_memory) = td.map_or((None, None), TaskDefinition::needs);
     let fargate = td.is_some_and(|td| td.requires_compatibilities.iter().any(|c| c == "FARGATE"))
         || scene
             .incident
