@@ -498,6 +498,25 @@ async fn a_pull_that_timed_out_finds_the_private_subnet_without_a_way_out() {
         ))
         .await;
     world.service(&td, None, LaunchType::Fargate).await;
+    // Another VPC of the region has the ECR endpoints: the probe reads the region's endpoints
+    // in the same round trip as the subnets, and must keep only those of the task's VPC.
+    let ec2 = aws_sdk_ec2::Client::new(&world.sdk);
+    let other = ec2
+        .create_vpc()
+        .cidr_block("10.9.0.0/16")
+        .send()
+        .await
+        .unwrap();
+    let other = other.vpc().and_then(|v| v.vpc_id()).unwrap();
+    for service in ["ecr.api", "ecr.dkr"] {
+        ec2.create_vpc_endpoint()
+            .vpc_id(other)
+            .service_name(format!("com.amazonaws.us-east-1.{service}"))
+            .vpc_endpoint_type(aws_sdk_ec2::types::VpcEndpointType::Interface)
+            .send()
+            .await
+            .unwrap();
+    }
     let app = world.app(&moto, &[]).await;
     let reason = "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve ecr registry auth: service call has been retried 3 time(s): RequestError: send request failed caused by: Post \"https://api.ecr.us-east-1.amazonaws.com/\": dial tcp 52.95.120.8:443: i/o timeout. Please check your task network configuration.";
     let event = stopped_task(

@@ -303,19 +303,14 @@ fn every_setting_the_template_passes_is_read_by_the_code() {
         })
         .collect();
     assert!(variables.contains_key("TOPIC_ARN"));
-    // Settings read by a library, not by ecs-doctor's own code.
-    let read_by_libraries = [(
-        "SSL_CERT_FILE",
-        "rustls-native-certs: one CA bundle to load",
-    )];
+    // The function trusts Amazon Trust Services' roots unless SSL_CERT_FILE or SSL_CERT_DIR is
+    // set (src/aws/mod.rs): the stack leaves them for a TLS-inspecting proxy to set.
+    assert!(
+        !variables.contains_key("SSL_CERT_FILE") && !variables.contains_key("SSL_CERT_DIR"),
+        "the template must not point the function at a system bundle"
+    );
     for name in variables.keys() {
         let name = name.as_str().unwrap();
-        if read_by_libraries
-            .iter()
-            .any(|(setting, _)| *setting == name)
-        {
-            continue;
-        }
         assert!(
             source.contains(&format!("\"{name}\"")),
             "the template sets {name}, which no code reads"

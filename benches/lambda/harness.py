@@ -739,9 +739,8 @@ def main():
                 [os.path.abspath(args.bootstrap)],
                 # As template.yaml deploys it (ACCOUNT_ID: no STS call to learn the home account),
                 # flood control in memory and off (DEDUPE_WINDOW_MINUTES=0): every repeat publishes.
-                # One CA bundle, as template.yaml sets SSL_CERT_FILE (this host's bundle here).
-                {**env, "ACCOUNT_ID": ACCOUNT, "DEDUPE_WINDOW_MINUTES": "0", "RUST_LOG": "info",
-                 "SSL_CERT_FILE": "/etc/ssl/certs/ca-certificates.crt"},
+                # No SSL_CERT_FILE, as template.yaml: it trusts Amazon Trust Services' roots.
+                {**env, "ACCOUNT_ID": ACCOUNT, "DEDUPE_WINDOW_MINUTES": "0", "RUST_LOG": "info"},
                 None,
             ),
             "peer": (

@@ -173,7 +173,7 @@ pub fn environment_config(options: &AwsOptions) -> SdkConfig {
     };
     let mut builder = SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
-        .http_client(http_client())
+        .http_client(http_client(lambda_trust_store()))
         .credentials_provider(credentials)
         .identity_cache(aws_config::identity::IdentityCache::lazy().build())
         .sleep_impl(SharedAsyncSleep::new(TokioSleep::new()))
@@ -195,11 +195,38 @@ pub fn environment_config(options: &AwsOptions) -> SdkConfig {
     builder.build()
 }
 
-/// One TLS stack: rustls with ring.
-fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+/// One TLS stack: rustls with ring, trusting `trust_store`.
+fn http_client(
+    trust_store: tls::TrustStore,
+) -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    let context = tls::TlsContext::builder()
+        .with_trust_store(trust_store)
+        .build()
+        .expect("a TLS context without server names always builds");
     aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+        .tls_context(context)
         .build_https()
+}
+
+/// The five roots of Amazon Trust Services (Amazon Root CA 1 to 4 and Starfield Services Root
+/// Certificate Authority - G2), which AWS's endpoints chain to; Amazon Trust Services asks a
+/// custom trust store to hold all five (amazontrust.com/repository). `tests/trust.rs` checks
+/// each one's public key against the hashes published there.
+pub const AMAZON_TRUST_SERVICES_ROOTS: &[u8] = include_bytes!("amazon-trust-services-roots.pem");
+
+/// What the function trusts: it talks to AWS alone, so Amazon Trust Services' five roots, not
+/// the 140 of a system bundle (a narrower trust, and no bundle to read and parse when the first
+/// client is built). A deployment
+/// that reaches AWS through a TLS-inspecting proxy sets SSL_CERT_FILE or SSL_CERT_DIR, and the
+/// system's roots (as those variables point) are trusted instead.
+pub fn lambda_trust_store() -> tls::TrustStore {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|value| !value.is_empty());
+    if set("SSL_CERT_FILE") || set("SSL_CERT_DIR") {
+        tls::TrustStore::default()
+    } else {
+        tls::TrustStore::empty().with_pem_certificate(AMAZON_TRUST_SERVICES_ROOTS)
+    }
 }
 
 fn timeouts(options: &AwsOptions) -> TimeoutConfig {
@@ -215,7 +242,8 @@ fn timeouts(options: &AwsOptions) -> TimeoutConfig {
 /// (which make the stalled-stream watchdog redundant: it is off).
 pub async fn sdk_config(options: &AwsOptions) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(http_client())
+        // The command line runs on people's machines, behind their proxies: the system's roots.
+        .http_client(http_client(tls::TrustStore::default()))
         // Every call is bounded by the attempt and operation timeouts below; the stalled-stream
         // watchdog would add a timer to every response body for nothing.
         .stalled_stream_protection(

@@ -449,7 +449,7 @@ static MARKERS: &[Marker] = &[
 /// The markers sorted by their text (written in lowercase, a test holds it), with their place in
 /// `MARKERS`. Sorting 500 short strings is all the start-up the grammar needs: no automaton is
 /// built. A message is lowercased once and, at each position, the markers that start with its
-/// next two bytes are a binary search away; the longest that matches there wins (leftmost-longest,
+/// byte are a binary search away; the longest that matches there wins (leftmost-longest,
 /// the first in the catalog among equals), and the scan resumes after it. A cut message's tail is
 /// looked up the same way, as a prefix.
 static BY_TEXT: LazyLock<Vec<(&'static [u8], usize)>> = LazyLock::new(|| {
@@ -476,22 +476,80 @@ static BY_FIRST: LazyLock<[(u16, u16); 256]> = LazyLock::new(|| {
     ranges
 });
 
+/// The first three bytes of every marker, hashed into a set of 65,536 bits (8 KiB, filled from
+/// the 500 markers at first use): most positions of a message start no marker, and one bit says
+/// so before any comparison (a few in a hundred pass by a collision, and the lookup settles
+/// them). A shorter marker sets its bytes with every follower; past the end of the text reads 0.
+static TRIGRAMS: LazyLock<[u64; 1024]> = LazyLock::new(|| {
+    let mut bits = [0u64; 1024];
+    let mut set = |bytes: [u8; 3]| {
+        let slot = trigram_slot(bytes);
+        bits[slot >> 6] |= 1 << (slot & 63);
+    };
+    for marker in MARKERS {
+        match *marker.text.as_bytes() {
+            [a, b, c, ..] => set([a, b, c]),
+            [a, b] => (0..=u8::MAX).for_each(|c| set([a, b, c])),
+            [a] => (0..=u8::MAX).for_each(|b| (0..=u8::MAX).for_each(|c| set([a, b, c]))),
+            [] => {}
+        }
+    }
+    bits
+});
+
+fn trigram_slot([a, b, c]: [u8; 3]) -> usize {
+    let packed = u32::from(a) << 16 | u32::from(b) << 8 | u32::from(c);
+    (packed.wrapping_mul(0x9E37_79B1) >> 16) as usize
+}
+
+/// Whether a marker may start at `at`.
+fn may_start_marker(lower: &[u8], at: usize) -> bool {
+    let byte = |i: usize| lower.get(at + i).copied().unwrap_or(0);
+    let slot = trigram_slot([byte(0), byte(1), byte(2)]);
+    TRIGRAMS[slot >> 6] & (1 << (slot & 63)) != 0
+}
+
 /// The longest marker that starts at `at` in `lower`: its place in `MARKERS` and its length.
+///
+/// The markers that are prefixes of `rest` sort at or before where `rest` would go, the longest
+/// of them last. So: find where `rest` would go, and walk back. A marker on the way that is not a
+/// prefix shares only its first `common` bytes with `rest`; a shorter prefix is then at most
+/// `rest[..common]`, so the walk jumps to where that would go. `common` shrinks at each jump: a
+/// handful of comparisons, however many markers share the first byte.
 fn marker_at(lower: &[u8], at: usize) -> Option<(usize, usize)> {
     let rest = &lower[at..];
     let (from, to) = BY_FIRST[usize::from(rest[0])];
-    let mut best: Option<(usize, usize)> = None;
-    for &(text, index) in &BY_TEXT[usize::from(from)..usize::from(to)] {
-        if rest.starts_with(text) {
-            let better = best.is_none_or(|(best_index, best_len)| {
-                text.len() > best_len || (text.len() == best_len && index < best_index)
-            });
-            if better {
-                best = Some((index, text.len()));
+    let markers = &BY_TEXT[usize::from(from)..usize::from(to)];
+    let mut end = markers.partition_point(|(text, _)| sorts_at_or_before(text, rest));
+    while end > 0 {
+        let (text, _) = markers[end - 1];
+        let common = common_prefix(text, rest);
+        if common == text.len() {
+            // Equal texts sort by their place in the catalog: the first one wins.
+            let mut first = end - 1;
+            while first > 0 && markers[first - 1].0 == text {
+                first -= 1;
             }
+            return Some((markers[first].1, text.len()));
         }
+        let shorter = &rest[..common];
+        end = markers[..end - 1].partition_point(|(other, _)| sorts_at_or_before(other, shorter));
     }
-    best
+    None
+}
+
+/// How many bytes `a` and `b` share from the start. Markers are short and most differ from a
+/// message within a byte or two: a plain loop beats a call to `memcmp`.
+#[inline]
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+}
+
+/// `text <= key`, bytewise.
+#[inline]
+fn sorts_at_or_before(text: &[u8], key: &[u8]) -> bool {
+    let common = common_prefix(text, key);
+    common == text.len() || (common < key.len() && text[common] < key[common])
 }
 
 /// The longest marker, in bytes: how far back from the end a cut marker may start.
@@ -526,7 +584,10 @@ pub fn analyze(text: &str) -> Signals {
     let mut causes: Vec<Cause> = Vec::new();
     let mut at = 0;
     while at < lower.len() {
-        let Some((index, len)) = marker_at(lower, at) else {
+        let found = may_start_marker(lower, at)
+            .then(|| marker_at(lower, at))
+            .flatten();
+        let Some((index, len)) = found else {
             at += 1;
             continue;
         };
@@ -628,6 +689,51 @@ fn cut_marker(text: &str) -> Option<&'static Marker> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What `marker_at` must find: every marker tried at the position, the longest winning, the
+    /// first in the catalog among equals.
+    fn marker_at_by_trying_all(lower: &[u8], at: usize) -> Option<(usize, usize)> {
+        let mut best: Option<(usize, usize)> = None;
+        for (index, marker) in MARKERS.iter().enumerate() {
+            let len = marker.text.len();
+            if lower[at..].starts_with(marker.text.as_bytes()) && best.is_none_or(|(_, l)| len > l)
+            {
+                best = Some((index, len));
+            }
+        }
+        best
+    }
+
+    #[test]
+    fn the_sorted_lookup_finds_what_trying_every_marker_finds() {
+        // Every marker, alone, cut at each length, and run into its neighbours: the walk back
+        // through the sorted markers must stop where trying them all does.
+        let mut texts: Vec<String> = Vec::new();
+        for (i, marker) in MARKERS.iter().enumerate() {
+            let next = MARKERS[(i + 1) % MARKERS.len()].text;
+            texts.push(format!("{} {}", marker.text, next));
+            texts.push(format!("{}{}x", marker.text, next));
+            for cut in 1..marker.text.len() {
+                if marker.text.is_char_boundary(cut) {
+                    texts.push(format!("{}~", &marker.text[..cut]));
+                }
+            }
+        }
+        for text in &texts {
+            let lower = text.to_ascii_lowercase();
+            for at in 0..lower.len() {
+                let (lower, expected) = (
+                    lower.as_bytes(),
+                    marker_at_by_trying_all(lower.as_bytes(), at),
+                );
+                assert_eq!(marker_at(lower, at), expected, "{text:?} at {at}");
+                assert!(
+                    expected.is_none() || may_start_marker(lower, at),
+                    "{text:?} at {at}: the bigram set misses a marker"
+                );
+            }
+        }
+    }
 
     #[test]
     fn markers_are_written_in_lowercase() {

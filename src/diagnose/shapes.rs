@@ -21,8 +21,13 @@ fn ends_word(bytes: &[u8], end: usize) -> bool {
 }
 
 fn starts_with_ci(bytes: &[u8], at: usize, needle: &str) -> bool {
+    let needle = needle.as_bytes();
+    // The first byte alone settles most positions, without a call.
     bytes.len() >= at + needle.len()
-        && bytes[at..at + needle.len()].eq_ignore_ascii_case(needle.as_bytes())
+        && needle
+            .first()
+            .is_none_or(|first| bytes[at].eq_ignore_ascii_case(first))
+        && bytes[at..at + needle.len()].eq_ignore_ascii_case(needle)
 }
 
 /// Every position where `needle` starts, case-insensitively.
@@ -54,7 +59,7 @@ pub fn causes(line: &str) -> Vec<Cause> {
 pub fn key_error(bytes: &[u8]) -> bool {
     let needle = b"KeyError: '";
     bytes.windows(needle.len()).enumerate().any(|(at, window)| {
-        if window != needle {
+        if window[0] != b'K' || window != needle {
             return false;
         }
         let name = &bytes[at + needle.len()..];
@@ -229,7 +234,7 @@ pub fn exception(bytes: &[u8]) -> bool {
     ["Error", "Exception"].iter().any(|suffix| {
         let suffix = suffix.as_bytes();
         bytes.windows(suffix.len()).enumerate().any(|(at, window)| {
-            if window != suffix {
+            if window[0] != suffix[0] || window != suffix {
                 return false;
             }
             let end = at + suffix.len();

@@ -101,12 +101,29 @@ pub async fn probe(ctx: &Ctx<'_>, ask: &NetworkAsk) -> Probed<NetworkFacts> {
     cached(ctx, key, read(ctx, ask)).await
 }
 
+/// One round trip for what the task's subnets say (the subnets, the route tables associated
+/// with them, the region's endpoints, the security groups), a second only when a subnet uses
+/// its VPC's main route table. Each part is cached on its own, so the late pass (the service's
+/// subnets and its security groups) reads only what the early one (the task's subnet) did not.
 async fn read(ctx: &Ctx<'_>, ask: &NetworkAsk) -> Probed<NetworkFacts> {
+    let mut ids = ask.subnets.clone();
+    ids.sort();
+    ids.dedup();
     let subnets_ask = SubnetAsk {
-        subnets: ask.subnets.clone(),
+        subnets: ids.clone(),
     };
-    let (subnets, egress) = tokio::join!(
+    let (subnets, tables, endpoints, egress) = tokio::join!(
         placement::subnets(ctx, &subnets_ask),
+        cached(
+            ctx,
+            format!("rt:{}", ids.join(",")),
+            associated_tables(ctx, &ids)
+        ),
+        cached(
+            ctx,
+            format!("vpce:{}", ids.join(",")),
+            region_endpoints(ctx)
+        ),
         super::maybe(
             (!ask.security_groups.is_empty()).then(|| egress_443(ctx, &ask.security_groups))
         )
@@ -127,11 +144,16 @@ async fn read(ctx: &Ctx<'_>, ask: &NetworkAsk) -> Probed<NetworkFacts> {
     let Some(vpc) = facts.vpc_id.clone() else {
         return Ok(facts);
     };
-    let (tables, endpoints) =
-        tokio::join!(route_tables(ctx, &vpc), endpoints(ctx, &vpc, &ask.region));
-    facts.routes = routes_of(&subnets, &tables?);
+    let mut tables = tables?;
+    let unassociated = subnets
+        .iter()
+        .any(|subnet| !tables.iter().any(|t| t.subnets.contains(&subnet.id)));
+    if unassociated {
+        tables.extend(cached(ctx, format!("rt-main:{vpc}"), main_table(ctx, &vpc)).await?);
+    }
+    facts.routes = routes_of(&subnets, &tables);
     facts.verified_by.push("ec2:DescribeRouteTables".into());
-    (facts.endpoints, facts.s3_route_tables) = endpoints?;
+    (facts.endpoints, facts.s3_route_tables) = endpoints_in(&endpoints?, &vpc, &ask.region);
     facts.verified_by.push("ec2:DescribeVpcEndpoints".into());
     Ok(facts)
 }
@@ -145,13 +167,34 @@ pub struct Table {
     pub default_route: Option<String>,
 }
 
-async fn route_tables(ctx: &Ctx<'_>, vpc: &str) -> Probed<Vec<Table>> {
+/// The route tables explicitly associated with `subnets`.
+async fn associated_tables(ctx: &Ctx<'_>, subnets: &[String]) -> Probed<Vec<Table>> {
+    let filter = Filter::builder()
+        .name("association.subnet-id")
+        .set_values(Some(subnets.to_vec()))
+        .build();
+    route_tables(ctx, vec![filter]).await
+}
+
+/// The VPC's main route table: the one a subnet without an association of its own uses.
+async fn main_table(ctx: &Ctx<'_>, vpc: &str) -> Probed<Vec<Table>> {
+    let filters = vec![
+        Filter::builder().name("vpc-id").values(vpc).build(),
+        Filter::builder()
+            .name("association.main")
+            .values("true")
+            .build(),
+    ];
+    route_tables(ctx, filters).await
+}
+
+async fn route_tables(ctx: &Ctx<'_>, filters: Vec<Filter>) -> Probed<Vec<Table>> {
     ctx.count_call();
     let output = ctx
         .clients
         .ec2()
         .describe_route_tables()
-        .filters(Filter::builder().name("vpc-id").values(vpc).build())
+        .set_filters(Some(filters))
         .send()
         .await
         .map_err(|error| {
@@ -211,43 +254,64 @@ fn routes_of(subnets: &[SubnetFacts], tables: &[Table]) -> Vec<SubnetRoute> {
         .collect()
 }
 
-async fn endpoints(ctx: &Ctx<'_>, vpc: &str, region: &str) -> Probed<(Vec<String>, Vec<String>)> {
+/// A VPC endpoint, as far as the verdict needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Endpoint {
+    pub vpc_id: String,
+    pub service_name: String,
+    pub usable: bool,
+    pub route_tables: Vec<String>,
+}
+
+/// The region's VPC endpoints, read without a VPC filter so that the call does not wait for the
+/// subnets to name the VPC (an account has a few dozen at most; one page of up to 1,000).
+async fn region_endpoints(ctx: &Ctx<'_>) -> Probed<Vec<Endpoint>> {
     ctx.count_call();
     let output = ctx
         .clients
         .ec2()
         .describe_vpc_endpoints()
-        .filters(Filter::builder().name("vpc-id").values(vpc).build())
+        .max_results(1000)
         .send()
         .await
         .map_err(|error| {
             gaps::from_sdk_error("the VPC's endpoints", "ec2:DescribeVpcEndpoints", &error)
         })?;
+    Ok(output
+        .vpc_endpoints()
+        .iter()
+        .map(|endpoint| Endpoint {
+            vpc_id: endpoint.vpc_id().unwrap_or_default().to_string(),
+            service_name: endpoint.service_name().unwrap_or_default().to_string(),
+            usable: endpoint.state().is_none_or(|s| {
+                matches!(
+                    s.as_str().to_ascii_lowercase().as_str(),
+                    "available" | "pending"
+                )
+            }),
+            route_tables: endpoint.route_table_ids().to_vec(),
+        })
+        .collect())
+}
+
+/// The usable endpoints of `vpc` (their names after `com.amazonaws.REGION.`), and the route
+/// tables of its S3 gateway endpoint.
+fn endpoints_in(endpoints: &[Endpoint], vpc: &str, region: &str) -> (Vec<String>, Vec<String>) {
     let prefix = format!("com.amazonaws.{region}.");
     let mut names = Vec::new();
     let mut s3_tables = Vec::new();
-    for endpoint in output.vpc_endpoints() {
-        let usable = endpoint.state().is_none_or(|s| {
-            matches!(
-                s.as_str().to_ascii_lowercase().as_str(),
-                "available" | "pending"
-            )
-        });
-        let Some(name) = endpoint
-            .service_name()
-            .and_then(|name| name.strip_prefix(&prefix))
-            .filter(|_| usable)
-        else {
+    for endpoint in endpoints.iter().filter(|e| e.vpc_id == vpc && e.usable) {
+        let Some(name) = endpoint.service_name.strip_prefix(&prefix) else {
             continue;
         };
         if name == "s3" {
-            s3_tables.extend(endpoint.route_table_ids().iter().cloned());
+            s3_tables.extend(endpoint.route_tables.iter().cloned());
         }
         names.push(name.to_string());
     }
     names.sort();
     names.dedup();
-    Ok((names, s3_tables))
+    (names, s3_tables)
 }
 
 async fn egress_443(ctx: &Ctx<'_>, groups: &[String]) -> Probed<bool> {

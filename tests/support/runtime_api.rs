@@ -91,6 +91,10 @@ pub fn run_lambda(
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         .env("AWS_LAMBDA_LOG_STREAM_NAME", "local")
         .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/ecs-doctor")
+        // As Lambda runs it (template.yaml sets neither): the function trusts Amazon Trust
+        // Services' roots, so every client it builds here loads them.
+        .env_remove("SSL_CERT_FILE")
+        .env_remove("SSL_CERT_DIR")
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .stdin(Stdio::null())
         .stdout(output_file.try_clone().expect("clone the log file"))
