@@ -2127,20 +2127,30 @@ fn bare_end(b: &[u8], start: usize) -> usize {
     i.min(b.len())
 }
 
-fn keyed_value(text: &str, b: &[u8], ks: usize, ke: usize, class: Key, spans: &mut Vec<Span>) {
+/// How a key is followed by its value: `key = "value"`, `"key": value`, `key: [value]`, `--key value`.
+#[derive(Debug, Clone, Copy)]
+struct Assignment {
+    /// The key was quoted (`"password": …`).
+    key_quoted: bool,
+    /// Blanks before and after the separator.
+    ws1: usize,
+    ws2: usize,
+    /// The separator's length: 0 (none: `--password hunter2`), 1 (`=`, `:`), 2 (`=>`, `:=`).
+    sep: usize,
+    /// The separator is a lone `:`.
+    colon: bool,
+    /// The value opens with `[` (Go's `Authorization:[Basic …]`).
+    bracket: bool,
+    /// The value's opening quote and the backslashes before it.
+    quote: Option<(u8, usize)>,
+    /// Where the value starts.
+    vstart: usize,
+}
+
+/// Reads what follows a key that ends at `ke`; None when it is no assignment (a comparison, a
+/// nested object, a marker already there, a key with nothing after it).
+fn assignment(b: &[u8], ke: usize) -> Option<Assignment> {
     let n = b.len();
-    // <password>hunter2</password>
-    if ks >= 1 && b[ks - 1] == b'<' && b.get(ke) == Some(&b'>') {
-        let from = ke + 1;
-        let to = (from..n).find(|&i| b[i] == b'<').unwrap_or(n);
-        let value = &text[from..to];
-        // Closed by its end tag, or cut: one word running to the end of the text.
-        let cut = to == n && !value.is_empty() && !value.contains(char::is_whitespace);
-        if (starts_at(b, to, b"</") || cut) && !is_placeholder(value) && class != Key::Weak {
-            push(spans, from, to, "", PRIO_KEYED);
-        }
-        return;
-    }
     let mut i = ke;
     // The closing quote of a quoted key: `"`, `'`, `\"`.
     let mut key_quoted = false;
@@ -2165,12 +2175,12 @@ fn keyed_value(text: &str, b: &[u8], ks: usize, ke: usize, class: Key, spans: &m
     let colon = sep == 1 && b[i] == b':';
     if sep == 1 && b[i] == b'=' && b.get(i + 1) == Some(&b'=') {
         // `token == nil`: a comparison.
-        return;
+        return None;
     }
     i += sep;
     let ws2 = skip_blank(b, &mut i);
     if marker_at(b, i) {
-        return;
+        return None;
     }
     let mut bracket = false;
     if i < n && b[i] == b'[' && sep > 0 {
@@ -2179,7 +2189,7 @@ fn keyed_value(text: &str, b: &[u8], ks: usize, ke: usize, class: Key, spans: &m
         skip_blank(b, &mut i);
     }
     if i < n && (b[i] == b'{' || (bracket && matches!(b[i], b'[' | b']'))) {
-        return;
+        return None;
     }
     // The opening quote of a quoted value.
     let mark = i;
@@ -2195,39 +2205,46 @@ fn keyed_value(text: &str, b: &[u8], ks: usize, ke: usize, class: Key, spans: &m
         i = mark;
         None
     };
-    let vstart = i;
     if sep == 0 && ws1 == 0 {
-        return;
+        return None;
     }
+    Some(Assignment {
+        key_quoted,
+        ws1,
+        ws2,
+        sep,
+        colon,
+        bracket,
+        quote,
+        vstart: i,
+    })
+}
+
+fn keyed_value(text: &str, b: &[u8], ks: usize, ke: usize, class: Key, spans: &mut Vec<Span>) {
+    // <password>hunter2</password>
+    if ks >= 1 && b[ks - 1] == b'<' && b.get(ke) == Some(&b'>') {
+        return xml_value(text, b, ke, class, spans);
+    }
+    let Some(a) = assignment(b, ke) else {
+        return;
+    };
     match class {
         Key::Authorization => {
-            return authorization(
-                b,
-                vstart,
-                quote,
-                bracket,
-                colon && !key_quoted && quote.is_none() && sep > 0,
-                sep,
-                spans,
-            )
+            let go_header = a.colon && !a.key_quoted && a.quote.is_none() && a.sep > 0;
+            return authorization(b, a.vstart, a.quote, a.bracket, go_header, a.sep, spans);
         }
-        Key::Cookie => return cookie(text, b, vstart, quote, bracket, sep, spans),
+        Key::Cookie => return cookie(text, b, a.vstart, a.quote, a.bracket, a.sep, spans),
         _ => {}
     }
-    let (vend, closed) = match quote {
-        Some((q, escapes)) => quoted_end(b, vstart, q, escapes),
-        None => (bare_end(b, vstart), true),
+    let (vend, closed) = match a.quote {
+        Some((q, escapes)) => quoted_end(b, a.vstart, q, escapes),
+        None => (bare_end(b, a.vstart), true),
     };
-    let value = &text[vstart..vend];
+    let value = &text[a.vstart..vend];
     if value.is_empty() || is_placeholder(value) {
         return;
     }
-    let cut = if quote.is_some() {
-        !closed
-    } else {
-        at_end(b, vend)
-    };
-    if quote.is_none() && looks_like_code(value, &text[ks..ke]) {
+    if a.quote.is_none() && looks_like_code(value, &text[ks..ke]) {
         return;
     }
     // The shell's working directory, in environment dumps.
@@ -2236,38 +2253,66 @@ fn keyed_value(text: &str, b: &[u8], ks: usize, ke: usize, class: Key, spans: &m
     {
         return;
     }
+    let cut = if a.quote.is_some() {
+        !closed
+    } else {
+        at_end(b, vend)
+    };
+    let found = Found {
+        text,
+        b,
+        ks,
+        ke,
+        vend,
+        value,
+        cut,
+    };
+    if redacts(&found, &a, class) {
+        push(spans, a.vstart, vend, "", PRIO_KEYED);
+    }
+}
+
+/// `<password>hunter2</password>`: the element's text, closed by its end tag or cut as one word
+/// running to the end of the text.
+fn xml_value(text: &str, b: &[u8], ke: usize, class: Key, spans: &mut Vec<Span>) {
+    let from = ke + 1;
+    let to = (from..b.len()).find(|&i| b[i] == b'<').unwrap_or(b.len());
+    let value = &text[from..to];
+    let cut = to == b.len() && !value.is_empty() && !value.contains(char::is_whitespace);
+    if (starts_at(b, to, b"</") || cut) && !is_placeholder(value) && class != Key::Weak {
+        push(spans, from, to, "", PRIO_KEYED);
+    }
+}
+
+/// A key and the value found after it.
+struct Found<'a> {
+    text: &'a str,
+    b: &'a [u8],
+    /// The key's start and end.
+    ks: usize,
+    ke: usize,
+    /// The value's end, the value, and whether the text was cut inside it.
+    vend: usize,
+    value: &'a str,
+    cut: bool,
+}
+
+/// Whether the value after a key is a secret, by how it is assigned.
+fn redacts(found: &Found<'_>, a: &Assignment, class: Key) -> bool {
+    let Found {
+        b,
+        ks,
+        vend,
+        value,
+        cut,
+        ..
+    } = *found;
     let strong = matches!(class, Key::Strong { .. });
     let wordy = class == Key::Strong { wordy: true };
-    let redact = if sep == 0 {
-        // `--password hunter2`, `aws_secret_access_key wJalr…`: a flag, or a random value.
-        let flag = b[ks] == b'-'
-            && (ks == 0 || b[ks - 1].is_ascii_whitespace() || matches!(b[ks - 1], b'"' | b'\''));
-        // A key that reads as an identifier (`aws_secret_access_key`), not a word of prose.
-        let identifier = wordy
-            && (text[ks..ke].contains(['_', '-'])
-                || Parts::new(&b[ks..ke]).is_some_and(|p| p.count > 1));
-        let sh = shape(value.as_bytes());
-        if !strong || (quote.is_none() && !value.starts_with(|c: char| c.is_ascii_alphanumeric())) {
-            false
-        } else if flag {
-            true
-        } else if next_key(value) {
-            // `{Name:DB_PASSWORD Value:…}`: what follows is the next key, not a value.
-            false
-        } else if identifier {
-            (value.len() >= 8 && looks_secret(value))
-                || (cut
-                    && value.len() >= 4
-                    && !is_prose_word(value)
-                    && (sh.digit > 0 || (sh.upper > 0 && sh.lower > 0) || sh.other > 0))
-        } else {
-            // "token 8f3b…" in prose: a random token, or 32 hex digits and more; cut, a few
-            // characters of letters and digits.
-            (value.len() >= 16 && is_random(value.as_bytes()))
-                || (value.len() >= 32 && is_hex(value.as_bytes()))
-                || (cut && wordy && value.len() >= 4 && sh.digit > 0 && sh.upper + sh.lower > 0)
-        }
-    } else if colon && ws1 == 0 && ws2 == 0 && !key_quoted && quote.is_none() && !bracket {
+    let bare = a.colon && !a.key_quoted && a.quote.is_none() && !a.bracket;
+    if a.sep == 0 {
+        flag_value(found, a, strong, wordy)
+    } else if bare && a.ws1 == 0 && a.ws2 == 0 {
         // `arn:aws:secretsmanager:…`, `host:port`, JMESPath's `secrets:containerDefinitions`
         // are not assignments; Go's `%+v` of a struct or a map is: `{User:app Password:s3cr3t}`.
         let before = if ks > 0 { b[ks - 1] } else { b' ' };
@@ -2275,7 +2320,7 @@ fn keyed_value(text: &str, b: &[u8], ks: usize, ke: usize, class: Key, spans: &m
         let go_map = (ks >= 4 && &b[ks - 4..ks] == b"map[")
             || (before == b' ' && find(b, b"map[").is_some_and(|m| m < ks));
         strong && (go_struct || go_map) && looks_secret(value) && !value.contains(['[', '(', '{'])
-    } else if colon && !key_quoted && quote.is_none() && !bracket {
+    } else if bare {
         // `key: value` in prose ("Token: expired", "auth: execution resource retrieval failed")
         // needs a value that looks secret; a lone word ending the clause after a key named by a
         // word (`password: correcthorsebatterystaple`) does too unless it is a state.
@@ -2290,12 +2335,52 @@ fn keyed_value(text: &str, b: &[u8], ks: usize, ke: usize, class: Key, spans: &m
             _ => weak_value(value, cut),
         }
     } else if strong {
-        quote.is_some() || bracket || !STATUS_WORDS.iter().any(|w| w.eq_ignore_ascii_case(value))
+        a.quote.is_some()
+            || a.bracket
+            || !STATUS_WORDS.iter().any(|w| w.eq_ignore_ascii_case(value))
     } else {
         weak_value(value, cut)
-    };
-    if redact {
-        push(spans, vstart, vend, "", PRIO_KEYED);
+    }
+}
+
+/// `--password hunter2`, `aws_secret_access_key wJalr…`: a value after a key with no separator is
+/// a secret after a flag, or when it looks random.
+fn flag_value(found: &Found<'_>, a: &Assignment, strong: bool, wordy: bool) -> bool {
+    let Found {
+        text,
+        b,
+        ks,
+        ke,
+        value,
+        cut,
+        ..
+    } = *found;
+    let flag = b[ks] == b'-'
+        && (ks == 0 || b[ks - 1].is_ascii_whitespace() || matches!(b[ks - 1], b'"' | b'\''));
+    // A key that reads as an identifier (`aws_secret_access_key`), not a word of prose.
+    let identifier = wordy
+        && (text[ks..ke].contains(['_', '-'])
+            || Parts::new(&b[ks..ke]).is_some_and(|p| p.count > 1));
+    let sh = shape(value.as_bytes());
+    if !strong || (a.quote.is_none() && !value.starts_with(|c: char| c.is_ascii_alphanumeric())) {
+        false
+    } else if flag {
+        true
+    } else if next_key(value) {
+        // `{Name:DB_PASSWORD Value:…}`: what follows is the next key, not a value.
+        false
+    } else if identifier {
+        (value.len() >= 8 && looks_secret(value))
+            || (cut
+                && value.len() >= 4
+                && !is_prose_word(value)
+                && (sh.digit > 0 || (sh.upper > 0 && sh.lower > 0) || sh.other > 0))
+    } else {
+        // "token 8f3b…" in prose: a random token, or 32 hex digits and more; cut, a few
+        // characters of letters and digits.
+        (value.len() >= 16 && is_random(value.as_bytes()))
+            || (value.len() >= 32 && is_hex(value.as_bytes()))
+            || (cut && wordy && value.len() >= 4 && sh.digit > 0 && sh.upper + sh.lower > 0)
     }
 }
 
@@ -2592,7 +2677,23 @@ fn decodes_to_credentials(token: &[u8]) -> bool {
 /// Passwords on command lines: `mysql -pSecret`, `sshpass -p secret`, `redis-cli -a secret`,
 /// `sqlcmd -P secret`, `mongo -p secret`, `curl -u user:secret`, `--user user:secret`.
 fn command_lines(b: &[u8], spans: &mut Vec<Span>) {
-    let mut tokens = Vec::new();
+    let tokens = words_of(b);
+    let mut tool = Tool::None;
+    for (k, &(s, e)) in tokens.iter().enumerate() {
+        let token = &b[s..e];
+        if let Some(named) = tool_named(b, &tokens, k) {
+            tool = named;
+        }
+        let next = tokens.get(k + 1).copied();
+        if let Some((value, user_pass)) = password_after(tool, token, (s, e), next) {
+            push_password(b, value, user_pass, spans);
+        }
+    }
+}
+
+/// The blank-separated words of a text, as (start, end).
+fn words_of(b: &[u8]) -> Vec<(usize, usize)> {
+    let mut words = Vec::new();
     let mut i = 0;
     while i < b.len() {
         if b[i].is_ascii_whitespace() {
@@ -2603,29 +2704,29 @@ fn command_lines(b: &[u8], spans: &mut Vec<Span>) {
         while i < b.len() && !b[i].is_ascii_whitespace() {
             i += 1;
         }
-        tokens.push((start, i));
+        words.push((start, i));
     }
-    #[derive(PartialEq)]
-    enum Tool {
-        None,
-        Mysql,
-        Sshpass,
-        Redis,
-        Sqlcmd,
-        Mongo,
-        Curl,
-        /// `docker login`, `podman login`, `helm registry login`…: `-p` is the password.
-        Login,
-    }
-    let mut tool = Tool::None;
-    let mut k = 0;
-    while k < tokens.len() {
-        let (s, e) = tokens[k];
-        let token = &b[s..e];
-        let base = token.rsplit(|&c| c == b'/').next().unwrap_or(token);
-        let base = base.trim_ascii_start().strip_prefix(b"'").unwrap_or(base);
-        let named = |names: &[&[u8]]| names.iter().any(|n| base.eq_ignore_ascii_case(n));
-        if named(&[
+    words
+}
+
+/// The command-line tool whose password flags apply to the words that follow it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Tool {
+    None,
+    Mysql,
+    Sshpass,
+    Redis,
+    Sqlcmd,
+    Mongo,
+    Curl,
+    /// `docker login`, `podman login`, `helm registry login`…: `-p` is the password.
+    Login,
+}
+
+const TOOLS: &[(Tool, &[&[u8]])] = &[
+    (
+        Tool::Mysql,
+        &[
             b"mysql",
             b"mysqldump",
             b"mysqladmin",
@@ -2636,106 +2737,120 @@ fn command_lines(b: &[u8], spans: &mut Vec<Span>) {
             b"mariadb",
             b"mariadb-dump",
             b"mariadb-admin",
-        ]) {
-            tool = Tool::Mysql;
-        } else if named(&[b"sshpass"]) {
-            tool = Tool::Sshpass;
-        } else if named(&[b"redis-cli"]) {
-            tool = Tool::Redis;
-        } else if named(&[b"sqlcmd", b"bcp"]) {
-            tool = Tool::Sqlcmd;
-        } else if named(&[
+        ],
+    ),
+    (Tool::Sshpass, &[b"sshpass"]),
+    (Tool::Redis, &[b"redis-cli"]),
+    (Tool::Sqlcmd, &[b"sqlcmd", b"bcp"]),
+    (
+        Tool::Mongo,
+        &[
             b"mongo",
             b"mongosh",
             b"mongodump",
             b"mongorestore",
             b"mongoexport",
             b"mongoimport",
-        ]) {
-            tool = Tool::Mongo;
-        } else if named(&[b"curl", b"wget", b"http", b"https"]) {
-            tool = Tool::Curl;
-        } else if base == b"login" && k > 0 {
-            let clients: &[&[u8]] = &[
-                b"docker",
-                b"podman",
-                b"nerdctl",
-                b"buildah",
-                b"skopeo",
-                b"helm",
-                b"oras",
-                b"crane",
-                b"finch",
-                b"registry",
-                b"az",
-            ];
-            if tokens[..k]
+        ],
+    ),
+    (Tool::Curl, &[b"curl", b"wget", b"http", b"https"]),
+];
+
+/// The clients whose `login` takes `-p PASSWORD`.
+const LOGIN_CLIENTS: &[&[u8]] = &[
+    b"docker",
+    b"podman",
+    b"nerdctl",
+    b"buildah",
+    b"skopeo",
+    b"helm",
+    b"oras",
+    b"crane",
+    b"finch",
+    b"registry",
+    b"az",
+];
+
+/// The tool word `k` names, if any: a program (path and a leading quote aside), or the `login`
+/// of a registry client among the three words before it.
+fn tool_named(b: &[u8], words: &[(usize, usize)], k: usize) -> Option<Tool> {
+    let (s, e) = words[k];
+    let token = &b[s..e];
+    let base = token.rsplit(|&c| c == b'/').next().unwrap_or(token);
+    let base = base.trim_ascii_start().strip_prefix(b"'").unwrap_or(base);
+    let by_name = TOOLS
+        .iter()
+        .find(|(_, names)| names.iter().any(|n| base.eq_ignore_ascii_case(n)))
+        .map(|(tool, _)| *tool);
+    by_name.or_else(|| {
+        let login = base == b"login"
+            && words[..k]
                 .iter()
                 .rev()
                 .take(3)
-                .any(|&(s, e)| clients.iter().any(|c| b[s..e].ends_with(c)))
+                .any(|&(s, e)| LOGIN_CLIENTS.iter().any(|c| b[s..e].ends_with(c)));
+        login.then_some(Tool::Login)
+    })
+}
+
+/// The password `token` (at `s..e`) gives or announces under `tool`, and whether it is a
+/// `user:password` pair: `-pSecret`, `-p secret`, `-a secret`, `-P secret`, `-u user:secret`,
+/// `--user=user:secret`.
+fn password_after(
+    tool: Tool,
+    token: &[u8],
+    (s, e): (usize, usize),
+    next: Option<(usize, usize)>,
+) -> Option<((usize, usize), bool)> {
+    match tool {
+        Tool::Mysql if token.len() > 2 && token.starts_with(b"-p") => Some(((s + 2, e), false)),
+        Tool::Sshpass | Tool::Mongo | Tool::Login if token == b"-p" => next.map(|v| (v, false)),
+        Tool::Redis if token == b"-a" => next.map(|v| (v, false)),
+        Tool::Sqlcmd if token == b"-P" => next.map(|v| (v, false)),
+        Tool::Curl => {
+            if token.starts_with(b"--user=") || token.starts_with(b"--proxy-user=") {
+                let at = token.iter().position(|&c| c == b'=').unwrap_or(0) + 1;
+                Some(((s + at, e), true))
+            } else if matches!(token, b"-u" | b"-U" | b"--user" | b"--proxy-user") {
+                next.map(|v| (v, true))
+            } else if token.len() > 2
+                && (token.starts_with(b"-u") || token.starts_with(b"-U"))
+                && token[2] != b'-'
             {
-                tool = Tool::Login;
+                Some(((s + 2, e), true))
+            } else {
+                None
             }
         }
-        let next = tokens.get(k + 1).copied();
-        let mut value: Option<(usize, usize)> = None;
-        let mut user_pass = false;
-        match tool {
-            Tool::Mysql if token.len() > 2 && token.starts_with(b"-p") => value = Some((s + 2, e)),
-            Tool::Sshpass | Tool::Mongo | Tool::Login if token == b"-p" => value = next,
-            Tool::Redis if token == b"-a" => value = next,
-            Tool::Sqlcmd if token == b"-P" => value = next,
-            Tool::Curl
-                if token == b"-u"
-                    || token == b"-U"
-                    || token == b"--user"
-                    || token == b"--proxy-user" =>
-            {
-                value = next;
-                user_pass = true;
-            }
-            Tool::Curl
-                if token.len() > 2
-                    && (token.starts_with(b"-u") || token.starts_with(b"-U"))
-                    && token[2] != b'-' =>
-            {
-                value = Some((s + 2, e));
-                user_pass = true;
-            }
-            _ => {}
+        _ => None,
+    }
+}
+
+/// Redacts a password at `vs..ve` (quotes aside; of a `user:password` pair, what follows the
+/// colon), unless it is another flag, a placeholder, or a pair's numeric part (a port).
+fn push_password(
+    b: &[u8],
+    (mut vs, mut ve): (usize, usize),
+    user_pass: bool,
+    spans: &mut Vec<Span>,
+) {
+    while vs < ve && matches!(b[vs], b'"' | b'\'') {
+        vs += 1;
+    }
+    while ve > vs && matches!(b[ve - 1], b'"' | b'\'') {
+        ve -= 1;
+    }
+    if user_pass {
+        match b[vs..ve].iter().position(|&c| c == b':') {
+            Some(colon) => vs += colon + 1,
+            None => vs = ve,
         }
-        if tool == Tool::Curl
-            && (token.starts_with(b"--user=") || token.starts_with(b"--proxy-user="))
-        {
-            value = Some((
-                s + token.iter().position(|&c| c == b'=').unwrap_or(0) + 1,
-                e,
-            ));
-            user_pass = true;
-        }
-        if let Some((mut vs, mut ve)) = value {
-            while vs < ve && matches!(b[vs], b'"' | b'\'') {
-                vs += 1;
-            }
-            while ve > vs && matches!(b[ve - 1], b'"' | b'\'') {
-                ve -= 1;
-            }
-            if user_pass {
-                match b[vs..ve].iter().position(|&c| c == b':') {
-                    Some(colon) => vs += colon + 1,
-                    None => vs = ve,
-                }
-            }
-            let v = String::from_utf8_lossy(&b[vs..ve]);
-            let numeric = v.bytes().all(|c| c.is_ascii_digit());
-            let skip =
-                vs >= ve || v.starts_with('-') || is_placeholder(&v) || (user_pass && numeric);
-            if !skip {
-                push(spans, vs, ve, "", PRIO_KEYED);
-            }
-        }
-        k += 1;
+    }
+    let v = String::from_utf8_lossy(&b[vs..ve]);
+    let numeric = v.bytes().all(|c| c.is_ascii_digit());
+    let skip = vs >= ve || v.starts_with('-') || is_placeholder(&v) || (user_pass && numeric);
+    if !skip {
+        push(spans, vs, ve, "", PRIO_KEYED);
     }
 }
 

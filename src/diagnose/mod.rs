@@ -263,24 +263,7 @@ fn attach_root_cause(
         None => verdict.rule.headline.to_string(),
     };
 
-    // Tally every stopped task of the deployment, the explained one included.
-    let mut by_category: BTreeMap<Category, usize> = BTreeMap::new();
-    let mut counted = 0;
-    for other in tasks {
-        let category = if other.task_arn.is_some() && other.task_arn == task.task_arn {
-            verdict.rule.category
-        } else {
-            classify_task(other, incident.task_definition.as_ref(), None)
-                .rule
-                .category
-        };
-        *by_category.entry(category).or_default() += 1;
-        counted += 1;
-    }
-    if counted == 0 {
-        by_category.insert(verdict.rule.category, 1);
-        counted = 1;
-    }
+    let (by_category, counted) = tally(incident, tasks, task, verdict.rule.category);
     let same = by_category
         .get(&verdict.rule.category)
         .copied()
@@ -340,6 +323,32 @@ fn attach_root_cause(
         title,
         summary,
     });
+}
+
+/// Every stopped task of the deployment by category, the explained one (`task`, already
+/// classified as `category`) included; and how many were counted (at least the explained one).
+fn tally(
+    incident: &Incident,
+    tasks: &[Task],
+    task: &Task,
+    category: Category,
+) -> (BTreeMap<Category, usize>, usize) {
+    let mut by_category: BTreeMap<Category, usize> = BTreeMap::new();
+    for other in tasks {
+        let other_category = if other.task_arn.is_some() && other.task_arn == task.task_arn {
+            category
+        } else {
+            classify_task(other, incident.task_definition.as_ref(), None)
+                .rule
+                .category
+        };
+        *by_category.entry(other_category).or_default() += 1;
+    }
+    if tasks.is_empty() {
+        by_category.insert(category, 1);
+    }
+    let counted = tasks.len().max(1);
+    (by_category, counted)
 }
 
 fn quote_service_events(report: &mut Report, incident: &Incident) {

@@ -335,75 +335,19 @@ async fn gather_service_event(
     let mut gaps = Vec::new();
     let service = keep(service, &mut gaps);
     let stopped = stopped.and_then(|stopped| keep(stopped, &mut gaps));
-    let failed_id = match &failing {
-        Failing::None => None,
-        Failing::Deployment(id) => id.clone(),
-        Failing::RolledBackFrom(new_id) => service.as_ref().and_then(|service| {
-            service
-                .deployments
-                .iter()
-                .filter(|d| Some(&d.id) != new_id.as_ref())
-                .find(|d| d.rollout_state.as_deref() == Some("FAILED"))
-                .map(|d| d.id.clone())
-        }),
-        Failing::Primary => service
-            .as_ref()
-            .and_then(Service::primary)
-            .map(|d| d.id.clone()),
-    };
+    let failed_id = failed_deployment(&failing, service.as_ref());
     if let Some(stopped) = stopped {
-        match &failed_id {
-            Some(id) => {
-                incident.deployment_tasks = stopped
-                    .into_iter()
-                    .filter(|task| task.started_by.as_deref() == Some(id.as_str()))
-                    .collect();
-                if incident.deployment_tasks.is_empty() {
-                    gaps.push(Gap::new(
-                        GapKind::NotFound,
-                        tasks_what.clone(),
-                        format!("no stopped task started by {id} is still listed (ECS forgets stopped tasks after about an hour)"),
-                        format!("look at the service's events: aws ecs describe-services --cluster {cluster} --services {name}"),
-                    ));
-                }
-            }
-            None => {
-                // A rollback whose failed deployment is no longer listed as FAILED: the tasks
-                // that neither the rollback nor its target started are the failed deployment's.
-                let inferred: Vec<Task> = match &failing {
-                    Failing::RolledBackFrom(new_id) => {
-                        let target = rollback_target(event);
-                        stopped
-                            .into_iter()
-                            .filter(|task| {
-                                task.started_by.as_deref().is_some_and(|by| {
-                                    by.starts_with("ecs-svc/")
-                                        && Some(by) != new_id.as_deref()
-                                        && Some(by) != target.as_deref()
-                                })
-                            })
-                            .collect()
-                    }
-                    _ => Vec::new(),
-                };
-                if inferred.is_empty() {
-                    gaps.push(Gap::new(
-                        GapKind::Missing,
-                        tasks_what.clone(),
-                        "could not tell which deployment failed (the service's deployments were not readable or none is FAILED)",
-                        format!("aws ecs describe-services --cluster {cluster} --services {name}"),
-                    ));
-                } else {
-                    gaps.push(Gap::new(
-                        GapKind::Missing,
-                        "which deployment failed",
-                        "no deployment of the service is marked FAILED any more",
-                        "the stopped tasks started by neither the rollback nor its target were taken as the failed deployment's",
-                    ));
-                    incident.deployment_tasks = inferred;
-                }
-            }
-        }
+        let service_ref = (cluster, name);
+        let (tasks, gap) = failed_deployment_tasks(
+            stopped,
+            failed_id.as_deref(),
+            &failing,
+            event,
+            &tasks_what,
+            service_ref,
+        );
+        incident.deployment_tasks = tasks;
+        gaps.extend(gap);
     }
     incident.service = service;
     // Newest first already: the latest stopped task is the one to explain.
@@ -419,6 +363,84 @@ async fn gather_service_event(
         incident.task = Some(latest);
     }
     incident.gaps.extend(gaps);
+}
+
+/// Which deployment failed: the event's, the one a rollback left (still FAILED among the
+/// service's deployments), or the primary.
+fn failed_deployment(failing: &Failing, service: Option<&Service>) -> Option<String> {
+    match failing {
+        Failing::None => None,
+        Failing::Deployment(id) => id.clone(),
+        Failing::RolledBackFrom(new_id) => service.and_then(|service| {
+            service
+                .deployments
+                .iter()
+                .filter(|d| Some(&d.id) != new_id.as_ref())
+                .find(|d| d.rollout_state.as_deref() == Some("FAILED"))
+                .map(|d| d.id.clone())
+        }),
+        Failing::Primary => service.and_then(Service::primary).map(|d| d.id.clone()),
+    }
+}
+
+/// The failed deployment's tasks among the service's stopped ones, and the gap when they cannot
+/// be told. Without a known failed deployment, a rollback's are those that neither the rollback
+/// nor its target started.
+fn failed_deployment_tasks(
+    stopped: Vec<Task>,
+    failed: Option<&str>,
+    failing: &Failing,
+    event: &EcsEvent,
+    what: &str,
+    (cluster, name): (&str, &str),
+) -> (Vec<Task>, Option<Gap>) {
+    if let Some(id) = failed {
+        let tasks: Vec<Task> = stopped
+            .into_iter()
+            .filter(|task| task.started_by.as_deref() == Some(id))
+            .collect();
+        let gap = tasks.is_empty().then(|| {
+            Gap::new(
+                GapKind::NotFound,
+                what,
+                format!("no stopped task started by {id} is still listed (ECS forgets stopped tasks after about an hour)"),
+                format!("look at the service's events: aws ecs describe-services --cluster {cluster} --services {name}"),
+            )
+        });
+        return (tasks, gap);
+    }
+    let inferred: Vec<Task> = match failing {
+        Failing::RolledBackFrom(new_id) => {
+            let target = rollback_target(event);
+            stopped
+                .into_iter()
+                .filter(|task| {
+                    task.started_by.as_deref().is_some_and(|by| {
+                        by.starts_with("ecs-svc/")
+                            && Some(by) != new_id.as_deref()
+                            && Some(by) != target.as_deref()
+                    })
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    if inferred.is_empty() {
+        let gap = Gap::new(
+            GapKind::Missing,
+            what,
+            "could not tell which deployment failed (the service's deployments were not readable or none is FAILED)",
+            format!("aws ecs describe-services --cluster {cluster} --services {name}"),
+        );
+        return (inferred, Some(gap));
+    }
+    let gap = Gap::new(
+        GapKind::Missing,
+        "which deployment failed",
+        "no deployment of the service is marked FAILED any more",
+        "the stopped tasks started by neither the rollback nor its target were taken as the failed deployment's",
+    );
+    (inferred, Some(gap))
 }
 
 /// The deployment a rollback returns to: "… rolling back to deploymentId ecs-svc/123.".

@@ -155,122 +155,99 @@ fn platform(td: &TaskDefinition) -> String {
     }
 }
 
+/// A container setting compared between two revisions: the change's field, its label, and how
+/// a revision has it (two revisions that say the same differ in nothing that matters).
+type Setting = (
+    &'static str,
+    &'static str,
+    fn(&ContainerDefinition) -> String,
+);
+
+/// What sizes the container, in the order a report lists it.
+const SIZES: [Setting; 3] = [
+    ("memory", "memory", |c| mib(c.memory)),
+    (
+        "memory",
+        "memory reservation",
+        |c| mib(c.memory_reservation),
+    ),
+    ("cpu", "CPU units", |c| {
+        c.cpu.map_or("(unset)".to_string(), |v| v.to_string())
+    }),
+];
+
+/// How the container runs.
+const RUNS: [Setting; 5] = [
+    ("command", "command", |c| words(&c.command)),
+    ("entrypoint", "entrypoint", |c| words(&c.entry_point)),
+    ("ports", "container ports", |c| ports(&c.ports)),
+    ("health-check", "health check", health_check),
+    ("log-configuration", "log configuration", log_configuration),
+];
+
 fn container_diff(from: &ContainerDefinition, to: &ContainerDefinition) -> Vec<Change> {
     let mut changes = Vec::new();
-    let mut push = |field: &str, text: String| changes.push(in_container(&to.name, field, text));
     if from.image != to.image {
-        push(
-            "image",
-            image_change(from.image.as_deref(), to.image.as_deref()),
-        );
+        let text = image_change(from.image.as_deref(), to.image.as_deref());
+        changes.push(in_container(&to.name, "image", text));
     }
-    let mib = |value: Option<i32>| value.map_or("(unset)".to_string(), |v| format!("{v} MiB"));
-    if from.memory != to.memory {
-        push(
-            "memory",
-            format!("memory {} → {}", mib(from.memory), mib(to.memory)),
-        );
-    }
-    if from.memory_reservation != to.memory_reservation {
-        push(
-            "memory",
-            format!(
-                "memory reservation {} → {}",
-                mib(from.memory_reservation),
-                mib(to.memory_reservation)
-            ),
-        );
-    }
-    if from.cpu != to.cpu {
-        let units = |value: Option<i32>| value.map_or("(unset)".to_string(), |v| v.to_string());
-        push(
-            "cpu",
-            format!("CPU units {} → {}", units(from.cpu), units(to.cpu)),
-        );
-    }
-    let (added, removed) = names_diff(&from.environment_names, &to.environment_names);
-    if !removed.is_empty() {
-        push(
-            "environment",
-            format!("environment variables removed: {}", removed.join(", ")),
-        );
-    }
-    if !added.is_empty() {
-        push(
-            "environment",
-            format!("environment variables added: {}", added.join(", ")),
-        );
-    }
-    changes.extend(secrets_diff(from, to));
-    let words = |words: &[String]| {
-        if words.is_empty() {
-            "(image default)".to_string()
-        } else {
-            format!("[{}]", words.join(" "))
+    let settings = |changes: &mut Vec<Change>, settings: &[Setting]| {
+        for (field, label, read) in settings {
+            let (before, after) = (read(from), read(to));
+            if before != after {
+                changes.push(in_container(
+                    &to.name,
+                    field,
+                    format!("{label} {before} → {after}"),
+                ));
+            }
         }
     };
-    if from.command != to.command {
-        changes.push(in_container(
-            &to.name,
-            "command",
-            format!("command {} → {}", words(&from.command), words(&to.command)),
-        ));
+    settings(&mut changes, &SIZES);
+    let (added, removed) = names_diff(&from.environment_names, &to.environment_names);
+    for (names, said) in [(removed, "removed"), (added, "added")] {
+        if !names.is_empty() {
+            let text = format!("environment variables {said}: {}", names.join(", "));
+            changes.push(in_container(&to.name, "environment", text));
+        }
     }
-    if from.entry_point != to.entry_point {
-        changes.push(in_container(
-            &to.name,
-            "entrypoint",
-            format!(
-                "entrypoint {} → {}",
-                words(&from.entry_point),
-                words(&to.entry_point)
-            ),
-        ));
-    }
-    if from.ports != to.ports {
-        let ports = |ports: &[i32]| {
-            if ports.is_empty() {
-                "(none)".to_string()
-            } else {
-                ports
-                    .iter()
-                    .map(i32::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            }
-        };
-        changes.push(in_container(
-            &to.name,
-            "ports",
-            format!(
-                "container ports {} → {}",
-                ports(&from.ports),
-                ports(&to.ports)
-            ),
-        ));
-    }
-    if from.health_check != to.health_check {
-        changes.push(in_container(
-            &to.name,
-            "health-check",
-            format!("health check {} → {}", health_check(from), health_check(to)),
-        ));
-    }
-    if from.log != to.log {
-        let log = |c: &ContainerDefinition| match &c.log {
-            None => "(none)".to_string(),
-            Some(log) => match log.awslogs_group() {
-                Some(group) => format!("awslogs to {group}"),
-                None => log.driver.clone(),
-            },
-        };
-        changes.push(in_container(
-            &to.name,
-            "log-configuration",
-            format!("log configuration {} → {}", log(from), log(to)),
-        ));
-    }
+    changes.extend(secrets_diff(from, to));
+    settings(&mut changes, &RUNS);
     changes
+}
+
+fn mib(value: Option<i32>) -> String {
+    value.map_or("(unset)".to_string(), |v| format!("{v} MiB"))
+}
+
+/// A command or an entrypoint.
+fn words(words: &[String]) -> String {
+    if words.is_empty() {
+        "(image default)".to_string()
+    } else {
+        format!("[{}]", words.join(" "))
+    }
+}
+
+fn ports(ports: &[i32]) -> String {
+    if ports.is_empty() {
+        return "(none)".to_string();
+    }
+    ports
+        .iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn log_configuration(container: &ContainerDefinition) -> String {
+    match &container.log {
+        None => "(none)".to_string(),
+        Some(log) => match log.awslogs_group() {
+            Some(group) => format!("awslogs to {group}"),
+            None => log.driver.clone(),
+        },
+    }
 }
 
 /// "image api:v1.4.1 → api:v1.4.2" (the repository once when it did not change).

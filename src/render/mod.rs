@@ -6,10 +6,11 @@
 
 pub mod chatbot;
 pub mod json;
+mod scrub;
 pub mod text;
 
-use crate::redact::scrub;
 use crate::report::{Occurrences, Report, Severity};
+use scrub::Scrub;
 
 /// Everything that leaves for SNS, rendered from one report.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,118 +35,12 @@ pub fn render(report: &Report) -> Rendered {
     }
 }
 
-/// A copy of the report with [`scrub`] applied to every string in it.
+/// A copy of the report with [`scrub`](crate::redact::scrub) applied to every string in it
+/// (`scrub.rs`: each type lists all its fields).
 pub fn scrubbed(report: &Report) -> Report {
     let mut report = report.clone();
-    let Report {
-        schema_version: _,
-        category: _,
-        rule,
-        severity: _,
-        notify: _,
-        title,
-        summary,
-        root_cause,
-        event,
-        resources,
-        evidence,
-        log_excerpt,
-        next_steps,
-        findings,
-        occurrences,
-        links,
-        gaps,
-        incident,
-        what_changed,
-        routing,
-    } = &mut report;
-    routing.values_mut().for_each(scrub_in_place);
-    for text in [rule, title, summary] {
-        scrub_in_place(text);
-    }
-    if let Some(cause) = root_cause {
-        for text in [&mut cause.rule, &mut cause.title, &mut cause.summary] {
-            scrub_in_place(text);
-        }
-    }
-    scrub_in_place(&mut event.detail_type);
-    for text in [&mut event.id, &mut event.name, &mut event.time] {
-        scrub_option(text);
-    }
-    for text in [
-        &mut resources.account,
-        &mut resources.region,
-        &mut resources.cluster,
-        &mut resources.service,
-        &mut resources.task_arn,
-        &mut resources.task_id,
-        &mut resources.task_definition,
-        &mut resources.container,
-        &mut resources.deployment_id,
-        &mut resources.log_group,
-        &mut resources.log_stream,
-    ] {
-        scrub_option(text);
-    }
-    for item in evidence {
-        scrub_in_place(&mut item.source);
-        scrub_in_place(&mut item.text);
-        scrub_option(&mut item.verified_by);
-    }
-    log_excerpt.iter_mut().for_each(scrub_in_place);
-    for step in next_steps {
-        scrub_in_place(&mut step.title);
-        scrub_option(&mut step.command);
-    }
-    for finding in findings {
-        scrub_in_place(&mut finding.id);
-        scrub_in_place(&mut finding.text);
-    }
-    if let Some(occurrences) = occurrences {
-        for (category, _) in &mut occurrences.by_category {
-            scrub_in_place(category);
-        }
-    }
-    for link in links {
-        scrub_in_place(&mut link.label);
-        scrub_in_place(&mut link.url);
-    }
-    for text in [
-        &mut incident.id,
-        &mut incident.thread,
-        &mut incident.message,
-    ] {
-        scrub_in_place(text);
-    }
-    incident.services.iter_mut().for_each(scrub_in_place);
-    if let Some(changed) = what_changed {
-        for text in [&mut changed.from, &mut changed.to, &mut changed.basis] {
-            scrub_in_place(text);
-        }
-        scrub_option(&mut changed.registered_by);
-        for change in &mut changed.changes {
-            scrub_in_place(&mut change.text);
-        }
-    }
-    for gap in gaps {
-        scrub_in_place(&mut gap.what);
-        scrub_in_place(&mut gap.reason);
-        scrub_in_place(&mut gap.fix);
-        scrub_option(&mut gap.action);
-    }
+    report.scrub();
     report
-}
-
-fn scrub_in_place(text: &mut String) {
-    if let std::borrow::Cow::Owned(clean) = scrub(text) {
-        *text = clean;
-    }
-}
-
-fn scrub_option(text: &mut Option<String>) {
-    if let Some(text) = text {
-        scrub_in_place(text);
-    }
 }
 
 /// One line of plain text: terminal colour codes removed, control characters (C0, DEL, C1, and
