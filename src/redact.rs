@@ -2229,11 +2229,8 @@ fn keyed_value(text: &str, b: &[u8], ks: usize, ke: usize, class: Key, spans: &m
         return;
     };
     match class {
-        Key::Authorization => {
-            let go_header = a.colon && !a.key_quoted && a.quote.is_none() && a.sep > 0;
-            return authorization(b, a.vstart, a.quote, a.bracket, go_header, a.sep, spans);
-        }
-        Key::Cookie => return cookie(text, b, a.vstart, a.quote, a.bracket, a.sep, spans),
+        Key::Authorization => return authorization(b, &a, spans),
+        Key::Cookie => return cookie(text, b, &a, spans),
         _ => {}
     }
     let (vend, closed) = match a.quote {
@@ -2508,23 +2505,14 @@ const AUTH_SCHEMES: &[&str] = &[
 
 /// `Authorization: Bearer …`, `authorization=Basic …`, Go's `Authorization:[Basic …]`, JSON's
 /// `"Authorization":["Bearer …"]`: the scheme stays, the credential goes.
-fn authorization(
-    b: &[u8],
-    vstart: usize,
-    quote: Option<(u8, usize)>,
-    bracket: bool,
-    prose: bool,
-    sep: usize,
-    spans: &mut Vec<Span>,
-) {
-    if sep == 0 {
+fn authorization(b: &[u8], a: &Assignment, spans: &mut Vec<Span>) {
+    if a.sep == 0 {
         return;
     }
-    let limit = match quote {
-        Some((q, escapes)) => quoted_end(b, vstart, q, escapes).0,
-        None if bracket => (vstart..b.len()).find(|&i| b[i] == b']').unwrap_or(b.len()),
-        None => b.len(),
-    };
+    let vstart = a.vstart;
+    // After a bare `key:` (prose such as "authorization: denied"), a lone word is no credential.
+    let prose = a.colon && !a.key_quoted && a.quote.is_none();
+    let limit = enclosed_end(b, a).unwrap_or(b.len());
     let delim = |i: usize| {
         let c = b[i];
         c.is_ascii_whitespace()
@@ -2565,30 +2553,34 @@ fn authorization(
     push(spans, from, to, "", PRIO_KEYED);
 }
 
+/// Where a quoted or bracketed value ends (its closing quote or `]`); None for a bare value.
+fn enclosed_end(b: &[u8], a: &Assignment) -> Option<usize> {
+    match a.quote {
+        Some((q, escapes)) => Some(quoted_end(b, a.vstart, q, escapes).0),
+        None if a.bracket => Some(
+            (a.vstart..b.len())
+                .find(|&i| b[i] == b']')
+                .unwrap_or(b.len()),
+        ),
+        None => None,
+    }
+}
+
 /// `Cookie: a=b; c=d`, `Set-Cookie: sid=…; Path=/`: everything after the key, to the end of the
 /// line (or of the quoted or bracketed value).
-fn cookie(
-    text: &str,
-    b: &[u8],
-    vstart: usize,
-    quote: Option<(u8, usize)>,
-    bracket: bool,
-    sep: usize,
-    spans: &mut Vec<Span>,
-) {
-    if sep == 0 {
+fn cookie(text: &str, b: &[u8], a: &Assignment, spans: &mut Vec<Span>) {
+    if a.sep == 0 {
         return;
     }
-    let end = match quote {
-        Some((q, escapes)) => quoted_end(b, vstart, q, escapes).0,
-        None if bracket => (vstart..b.len()).find(|&i| b[i] == b']').unwrap_or(b.len()),
-        None => (vstart..b.len())
+    let vstart = a.vstart;
+    let end = enclosed_end(b, a).unwrap_or_else(|| {
+        (vstart..b.len())
             .find(|&i| {
                 matches!(b[i], b'\n' | b'\r')
                     || (b[i] == b'\\' && matches!(b.get(i + 1), Some(b'n' | b'r')))
             })
-            .unwrap_or(b.len()),
-    };
+            .unwrap_or(b.len())
+    });
     let value = text[vstart..end].trim_end();
     if value.is_empty() || is_placeholder(value) || is_prose_word(value) {
         return;

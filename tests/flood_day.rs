@@ -170,46 +170,19 @@ impl Day {
 
 /// Every report the queue received: (service, incident id, message kind, title).
 async fn received(config: &SdkConfig, queue_url: &str) -> Vec<(String, String, String, String)> {
-    let sqs = aws_sdk_sqs::Client::new(config);
-    let mut reports = Vec::new();
-    let mut empty = 0;
-    while empty < 2 {
-        let output = sqs
-            .receive_message()
-            .queue_url(queue_url)
-            .max_number_of_messages(10)
-            .wait_time_seconds(1)
-            .send()
-            .await
-            .unwrap();
-        if output.messages().is_empty() {
-            empty += 1;
-        }
-        for message in output.messages() {
-            let envelope: Value = serde_json::from_str(message.body().unwrap()).unwrap();
-            let report: Value =
-                serde_json::from_str(envelope["Message"].as_str().unwrap()).unwrap();
-            reports.push((
-                report["resources"]["service"]
-                    .as_str()
-                    .unwrap_or("")
-                    .to_string(),
-                report["incident"]["id"].as_str().unwrap_or("").to_string(),
-                report["incident"]["message"]
-                    .as_str()
-                    .unwrap_or("")
-                    .to_string(),
-                report["title"].as_str().unwrap_or("").to_string(),
-            ));
-            sqs.delete_message()
-                .queue_url(queue_url)
-                .receipt_handle(message.receipt_handle().unwrap())
-                .send()
-                .await
-                .unwrap();
-        }
-    }
-    reports
+    let text = |value: &Value| value.as_str().unwrap_or("").to_string();
+    seed::drain(config, queue_url)
+        .await
+        .iter()
+        .map(|report| {
+            (
+                text(&report["resources"]["service"]),
+                text(&report["incident"]["id"]),
+                text(&report["incident"]["message"]),
+                text(&report["title"]),
+            )
+        })
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -37,37 +37,6 @@ async fn crash_loop() -> (Moto, SdkConfig, Seeded) {
     (moto, sdk, seeded)
 }
 
-/// Every report the queue holds, in arrival order (until it stays empty).
-async fn drain(config: &SdkConfig, queue_url: &str) -> Vec<Value> {
-    let sqs = aws_sdk_sqs::Client::new(config);
-    let mut reports = Vec::new();
-    let mut empty = 0;
-    while empty < 2 {
-        let output = sqs
-            .receive_message()
-            .queue_url(queue_url)
-            .max_number_of_messages(10)
-            .wait_time_seconds(1)
-            .send()
-            .await
-            .expect("receive from the queue");
-        if output.messages().is_empty() {
-            empty += 1;
-        }
-        for message in output.messages() {
-            let envelope: Value = serde_json::from_str(message.body().unwrap()).unwrap();
-            reports.push(serde_json::from_str(envelope["Message"].as_str().unwrap()).unwrap());
-            sqs.delete_message()
-                .queue_url(queue_url)
-                .receipt_handle(message.receipt_handle().unwrap())
-                .send()
-                .await
-                .unwrap();
-        }
-    }
-    reports
-}
-
 fn task_id(i: usize) -> String {
     format!("{i:032x}")
 }
@@ -117,7 +86,7 @@ async fn fifty_crashes_through_eight_concurrent_invocations_alert_at_most_three_
     assert_eq!(outcomes.len(), 50);
     assert_eq!(published + counted, 50, "{outcomes:#?}");
 
-    let reports = drain(&sdk, &seeded.queue_url).await;
+    let reports = seed::drain(&sdk, &seeded.queue_url).await;
     eprintln!(
         "measured: 50 crash events, 8 concurrent invocations → {} messages on the queue ({published} published, {counted} counted) in {elapsed:?}",
         reports.len()
@@ -135,7 +104,7 @@ async fn fifty_crashes_through_eight_concurrent_invocations_alert_at_most_three_
     let app = container(&moto, &seeded.topic_arn).await;
     let again = handle_value(&app, events[0].clone(), None).await.unwrap();
     assert_eq!(again.outcome, OutcomeKind::Duplicate, "{again:?}");
-    assert!(drain(&sdk, &seeded.queue_url).await.is_empty());
+    assert!(seed::drain(&sdk, &seeded.queue_url).await.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -155,7 +124,7 @@ async fn the_same_event_delivered_twice_at_once_publishes_once() {
     assert_eq!(kinds, [OutcomeKind::Duplicate, OutcomeKind::Published]);
     let third = handle_value(&a, event, None).await.unwrap();
     assert_eq!(third.outcome, OutcomeKind::Duplicate);
-    assert_eq!(drain(&sdk, &seeded.queue_url).await.len(), 1);
+    assert_eq!(seed::drain(&sdk, &seeded.queue_url).await.len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -184,7 +153,7 @@ async fn a_new_revision_alerts_again_and_recovery_sends_one_resolved_message() {
         Some("opened"),
         "a new revision is a new incident: {new_revision:?}"
     );
-    let reports = drain(&sdk, &seeded.queue_url).await;
+    let reports = seed::drain(&sdk, &seeded.queue_url).await;
     assert_eq!(reports.len(), 2, "{reports:#?}");
     assert!(reports
         .iter()
@@ -205,7 +174,7 @@ async fn a_new_revision_alerts_again_and_recovery_sends_one_resolved_message() {
         OutcomeKind::Benign,
         "{steady_again:?}"
     );
-    let resolved = drain(&sdk, &seeded.queue_url).await;
+    let resolved = seed::drain(&sdk, &seeded.queue_url).await;
     assert_eq!(resolved.len(), 1, "{resolved:#?}");
     assert_eq!(resolved[0]["category"], "steady-state");
     assert_eq!(resolved[0]["notify"], true);
@@ -219,7 +188,7 @@ async fn a_new_revision_alerts_again_and_recovery_sends_one_resolved_message() {
         .await
         .unwrap();
     assert_eq!(relapse.outcome, OutcomeKind::Counted, "{relapse:?}");
-    assert!(drain(&sdk, &seeded.queue_url).await.is_empty());
+    assert!(seed::drain(&sdk, &seeded.queue_url).await.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -252,7 +221,7 @@ async fn repeats_are_folded_into_one_follow_up_per_window() {
         incidents,
         ["opened", "counted", "counted", "follow-up", "counted"]
     );
-    let reports = drain(&sdk, &seeded.queue_url).await;
+    let reports = seed::drain(&sdk, &seeded.queue_url).await;
     assert_eq!(reports.len(), 2, "{reports:#?}");
     let follow_up = &reports[1];
     assert_eq!(follow_up["category"], "missing-env-or-config");
@@ -314,6 +283,6 @@ async fn an_invocation_dropped_between_recording_and_publishing_is_published_onc
     assert_eq!(retried.incident.as_deref(), Some("opened"));
     let again = handle_value(&other, event, None).await.unwrap();
     assert_eq!(again.outcome, OutcomeKind::Duplicate, "{again:?}");
-    let reports = drain(&sdk, &seeded.queue_url).await;
+    let reports = seed::drain(&sdk, &seeded.queue_url).await;
     assert_eq!(reports.len(), 1, "{reports:#?}");
 }

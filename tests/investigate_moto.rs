@@ -30,6 +30,16 @@ fn verified<'a>(report: &'a Report, call: &str) -> Vec<&'a str> {
 
 /// api:1 ran fine (v1.4.1, 1024 MiB, DATABASE_URL); api:2 points at a tag that was never pushed,
 /// halves the memory and drops DATABASE_URL.
+/// The image most tests run.
+const API_V1: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/api:v1";
+
+/// Registers `revision` and runs it as the Fargate service the tests' events come from.
+async fn running(world: &World, revision: Revision) -> String {
+    let td = world.register(revision).await;
+    world.service(&td, None, LaunchType::Fargate).await;
+    td
+}
+
 async fn good_and_bad(world: &World) -> (String, String) {
     world.push("v1.4.0", &manifest('0'), None).await;
     world.push("v1.4.1", &manifest('1'), None).await;
@@ -160,13 +170,14 @@ async fn a_silent_exit_from_an_image_built_for_another_architecture_is_verified_
             Some("application/vnd.docker.distribution.manifest.list.v2+json"),
         )
         .await;
-    let td = world
-        .register(Revision {
+    let td = running(
+        &world,
+        Revision {
             architecture: Some("ARM64"),
             ..Revision::of("123456789012.dkr.ecr.us-east-1.amazonaws.com/team/api:v2")
-        })
-        .await;
-    world.service(&td, None, LaunchType::Fargate).await;
+        },
+    )
+    .await;
     let app = world.app(&moto, &[]).await;
     // Exit 1 and not one log line (the log stream was never written): what an exec format error
     // looks like when the runtime does not say it.
@@ -227,11 +238,7 @@ const TARGET_HEALTH_404: &str = r#"<DescribeTargetHealthResponse xmlns="http://e
 async fn an_elb_health_check_stop_names_the_path_the_codes_and_the_fix() {
     let moto = Moto::start();
     let world = World::new(&moto).await;
-    let td = world
-        .register(Revision::of(
-            "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/api:v1",
-        ))
-        .await;
+    let td = world.register(Revision::of(API_V1)).await;
     let target_group = aws_sdk_elasticloadbalancingv2::Client::new(&world.sdk)
         .create_target_group()
         .name("api")
@@ -312,12 +319,7 @@ async fn an_elb_health_check_stop_names_the_path_the_codes_and_the_fix() {
 async fn an_oom_kill_gets_the_memory_curve_and_a_valid_fargate_size() {
     let moto = Moto::start();
     let world = World::new(&moto).await;
-    let td = world
-        .register(Revision::of(
-            "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/api:v1",
-        ))
-        .await;
-    world.service(&td, None, LaunchType::Fargate).await;
+    let td = running(&world, Revision::of(API_V1)).await;
     // Container Insights: one task at 470 to 508 MiB of its 512 for the last 30 minutes.
     let cloudwatch = aws_sdk_cloudwatch::Client::new(&world.sdk);
     let now = chrono::Utc::now().timestamp() / 60 * 60;
@@ -380,12 +382,7 @@ async fn an_oom_kill_gets_the_memory_curve_and_a_valid_fargate_size() {
 async fn a_placement_failure_counts_the_free_addresses_in_the_service_subnets() {
     let moto = Moto::start();
     let world = World::new(&moto).await;
-    let td = world
-        .register(Revision::of(
-            "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/api:v1",
-        ))
-        .await;
-    world.service(&td, None, LaunchType::Fargate).await;
+    running(&world, Revision::of(API_V1)).await;
     // Fill the subnet: moto counts the addresses network interfaces take.
     let ec2 = aws_sdk_ec2::Client::new(&world.sdk);
     let free = ec2
@@ -438,7 +435,7 @@ async fn no_room_on_the_container_instances_is_measured_against_the_task() {
         .register(Revision {
             cpu: "8192",
             memory: "16384",
-            ..Revision::of("123456789012.dkr.ecr.us-east-1.amazonaws.com/team/api:v1")
+            ..Revision::of(API_V1)
         })
         .await;
     world.service(&td, None, LaunchType::Ec2).await;
@@ -492,12 +489,7 @@ async fn no_room_on_the_container_instances_is_measured_against_the_task() {
 async fn a_pull_that_timed_out_finds_the_private_subnet_without_a_way_out() {
     let moto = Moto::start();
     let world = World::new(&moto).await;
-    let td = world
-        .register(Revision::of(
-            "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/api:v1",
-        ))
-        .await;
-    world.service(&td, None, LaunchType::Fargate).await;
+    let td = running(&world, Revision::of(API_V1)).await;
     // Another VPC of the region has the ECR endpoints: the probe reads the region's endpoints
     // in the same round trip as the subnets, and must keep only those of the task's VPC.
     let ec2 = aws_sdk_ec2::Client::new(&world.sdk);
@@ -587,16 +579,17 @@ async fn a_secret_that_does_not_exist_is_named_and_a_denied_one_gets_the_policy_
         .unwrap()
         .to_string();
     let missing = format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:prod/db-AbCdEf");
-    let td = world
-        .register(Revision {
+    let td = running(
+        &world,
+        Revision {
             secrets: vec![
                 ("DB_PASSWORD".into(), missing.clone()),
                 ("API_KEY".into(), kept.clone()),
             ],
-            ..Revision::of("123456789012.dkr.ecr.us-east-1.amazonaws.com/team/api:v1")
-        })
-        .await;
-    world.service(&td, None, LaunchType::Fargate).await;
+            ..Revision::of(API_V1)
+        },
+    )
+    .await;
     let app = world.app(&moto, &[("DEDUPE_WINDOW_MINUTES", "0")]).await;
     let denied = |arn: &str| {
         format!("ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret {arn} from secrets manager: AccessDeniedException: User: arn:aws:sts::{ACCOUNT}:assumed-role/api-execution/9f2c is not authorized to perform: secretsmanager:GetSecretValue on resource: {arn} because no identity-based policy allows the secretsmanager:GetSecretValue action status code: 400")
@@ -816,13 +809,14 @@ async fn a_deployment_stopped_by_an_alarm_names_the_alarm_its_reason_and_what_ch
 async fn a_task_role_denial_in_the_logs_gets_the_action_the_resource_and_the_grant() {
     let moto = Moto::start();
     let world = World::new(&moto).await;
-    let td = world
-        .register(Revision {
+    let td = running(
+        &world,
+        Revision {
             task_role: Some("api-task"),
-            ..Revision::of("123456789012.dkr.ecr.us-east-1.amazonaws.com/team/api:v1")
-        })
-        .await;
-    world.service(&td, None, LaunchType::Fargate).await;
+            ..Revision::of(API_V1)
+        },
+    )
+    .await;
     world
         .logs(&[
             "Starting api on :8080",

@@ -34,19 +34,7 @@ struct Topics {
 
 async fn topics(sdk: &SdkConfig) -> Topics {
     let sns = aws_sdk_sns::Client::new(sdk);
-    let create = |name: &'static str| {
-        let sns = sns.clone();
-        async move {
-            sns.create_topic()
-                .name(name)
-                .send()
-                .await
-                .unwrap()
-                .topic_arn()
-                .unwrap()
-                .to_string()
-        }
-    };
+    let create = |name: &'static str| seed::create_topic(&sns, name);
     let (email, chat, json) = (
         create("ecs-doctor-email").await,
         create("ecs-doctor-chat").await,

@@ -120,15 +120,7 @@ pub async fn seed(config: &SdkConfig) -> Seeded {
         .expect("create the log group");
     crash_lines_in(&logs, LOG_GROUP, &format!("api/api/{TASK_ID}")).await;
 
-    let topic_arn = sns
-        .create_topic()
-        .name("ecs-doctor")
-        .send()
-        .await
-        .unwrap()
-        .topic_arn()
-        .unwrap()
-        .to_string();
+    let topic_arn = create_topic(&sns, "ecs-doctor").await;
     let subscribe = |name: &'static str, attributes: Vec<(&'static str, String)>| {
         subscribe_queue(config, &topic_arn, name, attributes)
     };
@@ -265,6 +257,18 @@ pub fn scale_in_event(task_definition_arn: &str) -> Value {
     event
 }
 
+/// Creates the SNS topic `name`, and gives its ARN.
+pub async fn create_topic(sns: &aws_sdk_sns::Client, name: &str) -> String {
+    sns.create_topic()
+        .name(name)
+        .send()
+        .await
+        .expect("create the topic")
+        .topic_arn()
+        .expect("a topic ARN")
+        .to_string()
+}
+
 /// Receives what a queue holds (waits briefly: delivery is asynchronous in moto too).
 pub async fn receive(config: &SdkConfig, queue_url: &str) -> Vec<aws_sdk_sqs::types::Message> {
     let sqs = aws_sdk_sqs::Client::new(config);
@@ -285,6 +289,39 @@ pub async fn receive(config: &SdkConfig, queue_url: &str) -> Vec<aws_sdk_sqs::ty
         }
     }
     messages
+}
+
+/// Every report the queue holds (the SNS envelope's message, as JSON), in arrival order, deleting
+/// each; until the queue stays empty for two receives.
+pub async fn drain(config: &SdkConfig, queue_url: &str) -> Vec<serde_json::Value> {
+    let sqs = aws_sdk_sqs::Client::new(config);
+    let mut reports = Vec::new();
+    let mut empty = 0;
+    while empty < 2 {
+        let output = sqs
+            .receive_message()
+            .queue_url(queue_url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .expect("receive from the queue");
+        if output.messages().is_empty() {
+            empty += 1;
+        }
+        for message in output.messages() {
+            let envelope: serde_json::Value =
+                serde_json::from_str(message.body().unwrap()).unwrap();
+            reports.push(serde_json::from_str(envelope["Message"].as_str().unwrap()).unwrap());
+            sqs.delete_message()
+                .queue_url(queue_url)
+                .receipt_handle(message.receipt_handle().unwrap())
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    reports
 }
 
 /// Creates `stream` in `group` and writes the crash lines into it, a minute ago.

@@ -351,15 +351,7 @@ impl Revision {
 }
 
 async fn topic_and_queue(sdk: &SdkConfig) -> (String, String) {
-    let topic_arn = aws_sdk_sns::Client::new(sdk)
-        .create_topic()
-        .name("ecs-doctor")
-        .send()
-        .await
-        .unwrap()
-        .topic_arn()
-        .unwrap()
-        .to_string();
+    let topic_arn = super::seed::create_topic(&aws_sdk_sns::Client::new(sdk), "ecs-doctor").await;
     let queue_url = super::seed::subscribe_queue(
         sdk,
         &topic_arn,
