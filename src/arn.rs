@@ -124,7 +124,8 @@ impl ImageRef {
     /// Reads an image as a task definition names it. Docker Hub's short forms (`nginx`,
     /// `library/nginx:1.27`) get the `docker.io` registry and the `latest` tag.
     pub fn parse(image: &str) -> Option<ImageRef> {
-        let image = image.trim();
+        let image = crate::redact::structure::image(image.trim());
+        let image = image.as_ref();
         if image.is_empty() || image.contains(char::is_whitespace) {
             return None;
         }

@@ -58,6 +58,9 @@ pub struct Config {
     pub accounts: CrossAccountConfig,
     /// PROBES (all): which checks the investigation makes (all, none, or a list of ids).
     pub probes: Probes,
+    /// LOG_QUOTE (tail): how much of the application's log an alert quotes: `tail` (the last
+    /// lines, scrubbed), `decisive` (only the lines a rule matched), `none`.
+    pub log_quote: crate::render::LogQuote,
 }
 
 impl Config {
@@ -85,7 +88,16 @@ impl Config {
                 expected: "all, none, or a comma-separated list of image, load-balancer, memory, placement, network, secrets, deployment, changes",
             })?,
         };
+        let log_quote = match settings.get("LOG_QUOTE") {
+            None => crate::render::LogQuote::default(),
+            Some(value) => crate::render::LogQuote::parse(&value).ok_or(ConfigError::Invalid {
+                name: "LOG_QUOTE",
+                value,
+                expected: "one of tail, decisive, none",
+            })?,
+        };
         Ok(Config {
+            log_quote,
             destinations,
             routing_tags: settings.routing_tags()?,
             history_days: settings.number(

@@ -198,6 +198,7 @@ pub struct Attachment {
 pub struct Container {
     pub name: String,
     pub container_arn: Option<String>,
+    #[serde(deserialize_with = "crate::redact::structure::deserialize_image")]
     pub image: Option<String>,
     pub image_digest: Option<String>,
     pub last_status: Option<String>,

@@ -358,8 +358,11 @@ impl<'a> Run<'a> {
                 Ok(event)
             }
             Err(error) => {
-                let raw = crate::redact::scrub_and_cut(&payload.to_string(), 8 * 1024);
-                tracing::error!(error = %error, unreadable_event = %raw,
+                // The event's outline (keys, types, safe fields' values), never its values: an
+                // override's environment must not reach the log.
+                let outline = crate::redact::structure::outline(&payload).to_string();
+                let outline = crate::text::truncate(&outline, 8 * 1024);
+                tracing::error!(error = %error, unreadable_event = %outline,
                     "ecs-doctor cannot read this event: it fails the invocation so the failure queue keeps it");
                 Err(HandlerError::Unreadable(error))
             }
@@ -670,6 +673,8 @@ impl<'a> Run<'a> {
 
     /// Renders and publishes; records the message id and what was cut.
     async fn publish(&mut self, report: &Report) -> Result<(), HandlerError> {
+        let quoted = self.app.config.log_quote.apply(report);
+        let report = quoted.as_ref();
         let phase = Instant::now();
         let rendered = render(report);
         self.timings.render = ms_since(phase);

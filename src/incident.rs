@@ -171,6 +171,7 @@ impl TaskDefinition {
 #[serde(default)]
 pub struct ContainerDefinition {
     pub name: String,
+    #[serde(deserialize_with = "crate::redact::structure::deserialize_image")]
     pub image: Option<String>,
     pub essential: bool,
     /// Hard limit, MiB.

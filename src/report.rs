@@ -273,6 +273,33 @@ pub struct Resources {
     pub log_stream: Option<String>,
 }
 
+impl Resources {
+    /// The names this report is about, as ECS gave them (and the task definition's family):
+    /// identifiers, never values.
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = [
+            &self.cluster,
+            &self.service,
+            &self.container,
+            &self.task_definition,
+            &self.log_group,
+            &self.log_stream,
+        ]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+        if let Some(family) = self
+            .task_definition
+            .as_deref()
+            .and_then(|td| td.split(':').next())
+        {
+            names.push(family.to_string());
+        }
+        names
+    }
+}
+
 /// The event the report answers.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventInfo {

@@ -324,3 +324,66 @@ fn blind_messages_report_their_accuracy() {
     let (entries, _, _) = measure("blind.jsonl");
     assert!(entries >= 100);
 }
+
+/// The shape net against every message and log line of the corpora: what it masks is listed
+/// (`cargo test --test corpus scrubbing -- --nocapture`), the diagnosis of every scrubbed
+/// message is the diagnosis of the message as ECS wrote it (the decisive words survive), and no
+/// image, tag, digest, task or request id or ARN is masked.
+#[test]
+fn scrubbing_keeps_what_the_engineer_needs_in_every_corpus_message() {
+    let needed = regex::Regex::new(
+        r"arn:aws[A-Za-z0-9:/._+=@-]*[A-Za-z0-9]|[0-9]{12}\.dkr\.ecr\.[a-z0-9.-]+/[a-z0-9._/-]+(:[A-Za-z0-9._-]+)?|sha256:[0-9a-f]{64}|\b[0-9a-f]{32}\b|\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b",
+    )
+    .unwrap();
+    let mut masked = Vec::new();
+    let mut lost = Vec::new();
+    let mut moved = Vec::new();
+    let mut total = 0;
+    for file in ["messages.jsonl", "holdout.jsonl", "blind.jsonl"] {
+        for entry in read(file) {
+            let texts =
+                std::iter::once(entry.message.clone()).chain(entry.log.clone().unwrap_or_default());
+            for text in texts {
+                total += 1;
+                let scrubbed = ecs_doctor::redact::scrub(&text);
+                if scrubbed != text {
+                    masked.push(format!("{}: {scrubbed}", entry.id));
+                }
+                for found in needed.find_iter(&text) {
+                    if !scrubbed.contains(found.as_str()) {
+                        lost.push(format!("{}: {} in {scrubbed}", entry.id, found.as_str()));
+                    }
+                }
+            }
+            let raw = diagnose(&incident_of(&entry)).category;
+            let scrubbed_entry = Entry {
+                message: ecs_doctor::redact::scrub(&entry.message).into_owned(),
+                log: entry
+                    .log
+                    .as_ref()
+                    .map(|lines| ecs_doctor::redact::scrub_lines(lines)),
+                ..entry
+            };
+            let after = diagnose(&incident_of(&scrubbed_entry)).category;
+            if after != raw {
+                moved.push(format!(
+                    "{}: {raw} -> {after}: {}",
+                    scrubbed_entry.id, scrubbed_entry.message
+                ));
+            }
+        }
+    }
+    println!(
+        "scrubbed {total} corpus messages and log lines; {} changed:",
+        masked.len()
+    );
+    for line in &masked {
+        println!("  {line}");
+    }
+    assert!(lost.is_empty(), "needed facts masked:\n{}", lost.join("\n"));
+    assert!(
+        moved.is_empty(),
+        "diagnoses moved by scrubbing:\n{}",
+        moved.join("\n")
+    );
+}

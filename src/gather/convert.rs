@@ -22,6 +22,11 @@ fn owned(text: Option<&str>) -> Option<String> {
     text.map(str::to_string)
 }
 
+/// An image reference never keeps its user-info past this point.
+fn image(reference: Option<&str>) -> Option<String> {
+    reference.map(|r| crate::redact::structure::image(r).into_owned())
+}
+
 /// A DescribeTasks task in the shape of a task state change event (the same field names).
 pub fn task(task: &sdk::Task) -> Task {
     Task {
@@ -87,7 +92,7 @@ fn container(container: &sdk::Container) -> Container {
     Container {
         name: container.name().unwrap_or_default().to_string(),
         container_arn: owned(container.container_arn()),
-        image: owned(container.image()),
+        image: image(container.image()),
         image_digest: owned(container.image_digest()),
         last_status: owned(container.last_status()),
         exit_code: container.exit_code(),
@@ -138,7 +143,7 @@ pub fn task_definition(td: &sdk::TaskDefinition) -> TaskDefinition {
 fn container_definition(definition: &sdk::ContainerDefinition) -> ContainerDefinition {
     ContainerDefinition {
         name: definition.name().unwrap_or_default().to_string(),
-        image: owned(definition.image()),
+        image: image(definition.image()),
         essential: definition.essential().unwrap_or(true),
         memory: definition.memory(),
         memory_reservation: definition.memory_reservation(),

@@ -220,12 +220,12 @@ fn mib(value: Option<i32>) -> String {
     value.map_or("(unset)".to_string(), |v| format!("{v} MiB"))
 }
 
-/// A command or an entrypoint.
+/// A command or an entrypoint, from its structure: values masked unless their shape is safe.
 fn words(words: &[String]) -> String {
     if words.is_empty() {
         "(image default)".to_string()
     } else {
-        format!("[{}]", words.join(" "))
+        crate::redact::structure::command(words)
     }
 }
 
@@ -286,7 +286,7 @@ fn health_check(container: &ContainerDefinition) -> String {
     match &container.health_check {
         None => "(none)".into(),
         Some(check) => {
-            let mut text = format!("[{}]", check.command.join(" "));
+            let mut text = crate::redact::structure::command(&check.command);
             let timing = [
                 ("interval", check.interval),
                 ("timeout", check.timeout),

@@ -39,8 +39,56 @@ pub fn render(report: &Report) -> Rendered {
 /// (`scrub.rs`: each type lists all its fields).
 pub fn scrubbed(report: &Report) -> Report {
     let mut report = report.clone();
-    report.scrub();
+    let names = report.resources.names();
+    let keep: Vec<&str> = names.iter().map(String::as_str).collect();
+    report.scrub(&keep);
     report
+}
+
+/// LOG_QUOTE: how much of the application's log an alert quotes. The log is read by fewer
+/// people than the channel the alert goes to; strict teams quote only the lines that decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogQuote {
+    /// The lines a rule matched (quoted in the evidence), no tail.
+    Decisive,
+    /// The last lines of the log (the default), scrubbed.
+    #[default]
+    Tail,
+    /// No log line at all: the evidence says which rule matched, not the line.
+    None,
+}
+
+impl LogQuote {
+    pub fn parse(value: &str) -> Option<LogQuote> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "decisive" => Some(LogQuote::Decisive),
+            "tail" => Some(LogQuote::Tail),
+            "none" => Some(LogQuote::None),
+            _ => None,
+        }
+    }
+
+    /// The report as this setting quotes it.
+    pub fn apply(self, report: &Report) -> std::borrow::Cow<'_, Report> {
+        match self {
+            LogQuote::Tail => std::borrow::Cow::Borrowed(report),
+            LogQuote::Decisive => {
+                let mut report = report.clone();
+                report.log_excerpt.clear();
+                std::borrow::Cow::Owned(report)
+            }
+            LogQuote::None => {
+                let mut report = report.clone();
+                report.log_excerpt.clear();
+                for evidence in &mut report.evidence {
+                    if evidence.source.starts_with("log") {
+                        evidence.text = "(a log line matched; not quoted: LOG_QUOTE=none)".into();
+                    }
+                }
+                std::borrow::Cow::Owned(report)
+            }
+        }
+    }
 }
 
 /// One line of plain text: terminal colour codes removed, control characters (C0, DEL, C1, and

@@ -1,6 +1,9 @@
 //! Every string of a report scrubbed of secrets, by construction: each type lists all of its
 //! fields (a field added later does not compile until it is placed here), and every string among
-//! them goes through [`crate::redact::scrub`]. Numbers, enums and flags carry no secret.
+//! them goes through [`crate::redact::scrub_keeping`]. Numbers, enums and flags carry no secret.
+//! The names the report is about (cluster, service, container, task definition, log group and
+//! stream: names ECS gave back) are kept from the shape net, so a generated name
+//! (`api-Service-ZMAe8F2ERZtu`) reads the same in the summary as in the resources.
 
 use crate::incident::Gap;
 use crate::report::{
@@ -9,42 +12,42 @@ use crate::report::{
 };
 
 pub(super) trait Scrub {
-    fn scrub(&mut self);
+    fn scrub(&mut self, keep: &[&str]);
 }
 
 impl Scrub for String {
-    fn scrub(&mut self) {
-        if let std::borrow::Cow::Owned(clean) = crate::redact::scrub(self) {
+    fn scrub(&mut self, keep: &[&str]) {
+        if let std::borrow::Cow::Owned(clean) = crate::redact::scrub_keeping(self, keep) {
             *self = clean;
         }
     }
 }
 
 impl<T: Scrub> Scrub for Option<T> {
-    fn scrub(&mut self) {
+    fn scrub(&mut self, keep: &[&str]) {
         if let Some(value) = self {
-            value.scrub();
+            value.scrub(keep);
         }
     }
 }
 
 impl<T: Scrub> Scrub for Vec<T> {
-    fn scrub(&mut self) {
-        self.iter_mut().for_each(Scrub::scrub);
+    fn scrub(&mut self, keep: &[&str]) {
+        self.iter_mut().for_each(|item| item.scrub(keep));
     }
 }
 
 /// A count by name (occurrences by category): the name.
 impl<T: Scrub> Scrub for (T, usize) {
-    fn scrub(&mut self) {
-        self.0.scrub();
+    fn scrub(&mut self, keep: &[&str]) {
+        self.0.scrub(keep);
     }
 }
 
 /// The routing tags: their values (the keys are the names in ROUTING_TAGS).
 impl<K: Ord, V: Scrub> Scrub for std::collections::BTreeMap<K, V> {
-    fn scrub(&mut self) {
-        self.values_mut().for_each(Scrub::scrub);
+    fn scrub(&mut self, keep: &[&str]) {
+        self.values_mut().for_each(|value| value.scrub(keep));
     }
 }
 
@@ -53,9 +56,9 @@ impl<K: Ord, V: Scrub> Scrub for std::collections::BTreeMap<K, V> {
 macro_rules! scrub_fields {
     ($ty:ident { $($field:ident),* ; $($skip:ident),* }) => {
         impl Scrub for $ty {
-            fn scrub(&mut self) {
+            fn scrub(&mut self, keep: &[&str]) {
                 let $ty { $($field,)* $($skip: _,)* } = self;
-                $( Scrub::scrub($field); )*
+                $( Scrub::scrub($field, keep); )*
             }
         }
     };

@@ -206,9 +206,27 @@ impl World {
             container = container.environment(
                 ecs::KeyValuePair::builder()
                     .name(*name)
-                    .value("set")
+                    .value(revision.environment_value)
                     .build(),
             );
+        }
+        if !revision.command.is_empty() {
+            container = container.set_command(Some(revision.command.clone()));
+        }
+        if !revision.entry_point.is_empty() {
+            container = container.set_entry_point(Some(revision.entry_point.clone()));
+        }
+        if !revision.health_check.is_empty() {
+            container = container.health_check(
+                ecs::HealthCheck::builder()
+                    .set_command(Some(revision.health_check.clone()))
+                    .interval(30)
+                    .build()
+                    .unwrap(),
+            );
+        }
+        for (key, value) in &revision.labels {
+            container = container.docker_labels(key, value);
         }
         for (name, value_from) in &revision.secrets {
             container = container.secrets(
@@ -334,6 +352,12 @@ pub struct Revision {
     pub secrets: Vec<(String, String)>,
     pub task_role: Option<&'static str>,
     pub architecture: Option<&'static str>,
+    /// The value every variable of `environment` is set to.
+    pub environment_value: &'static str,
+    pub command: Vec<String>,
+    pub entry_point: Vec<String>,
+    pub health_check: Vec<String>,
+    pub labels: Vec<(String, String)>,
 }
 
 impl Revision {
@@ -346,6 +370,11 @@ impl Revision {
             secrets: Vec::new(),
             task_role: None,
             architecture: None,
+            environment_value: "set",
+            command: Vec::new(),
+            entry_point: Vec::new(),
+            health_check: Vec::new(),
+            labels: Vec::new(),
         }
     }
 }
