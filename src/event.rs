@@ -16,6 +16,21 @@ pub const ECS_SOURCE: &str = "aws.ecs";
 pub const TASK_STATE_CHANGE: &str = "ECS Task State Change";
 pub const DEPLOYMENT_STATE_CHANGE: &str = "ECS Deployment State Change";
 pub const SERVICE_ACTION: &str = "ECS Service Action";
+pub const HOOK_STATE_CHANGE: &str = "ECS Hook State Change";
+pub const DAEMON_SERVICE_ACTION: &str = "ECS Daemon Service Action";
+pub const DAEMON_DEPLOYMENT_STATE_CHANGE: &str = "ECS Daemon Deployment State Change";
+pub const CONTAINER_INSTANCE_HEALTH_CHANGE: &str = "ECS Container Instance Health Change";
+
+/// Every detail-type ecs-doctor reads (the template's rules forward these).
+pub const DETAIL_TYPES: &[&str] = &[
+    TASK_STATE_CHANGE,
+    DEPLOYMENT_STATE_CHANGE,
+    SERVICE_ACTION,
+    HOOK_STATE_CHANGE,
+    DAEMON_SERVICE_ACTION,
+    DAEMON_DEPLOYMENT_STATE_CHANGE,
+    CONTAINER_INSTANCE_HEALTH_CHANGE,
+];
 
 /// Why an event could not be read. Each message says what arrived and what to do.
 #[derive(Debug, thiserror::Error)]
@@ -26,7 +41,7 @@ pub enum EventError {
     Envelope(#[source] serde_json::Error),
     #[error("the event comes from source '{origin}', not 'aws.ecs': point the EventBridge rule at ECS events only")]
     NotEcs { origin: String },
-    #[error("unknown ECS detail-type '{detail_type}': ecs-doctor reads 'ECS Task State Change', 'ECS Deployment State Change' and 'ECS Service Action'")]
+    #[error("unknown ECS detail-type '{detail_type}': ecs-doctor reads 'ECS Task State Change', 'ECS Deployment State Change', 'ECS Service Action', 'ECS Hook State Change', 'ECS Daemon Service Action', 'ECS Daemon Deployment State Change' and 'ECS Container Instance Health Change': point the EventBridge rule at those")]
     UnknownDetailType { detail_type: String },
     #[error("the detail of this '{detail_type}' event is malformed: {source}")]
     Detail {
@@ -56,6 +71,14 @@ pub enum Detail {
     Deployment(DeploymentChange),
     #[serde(rename = "ECS Service Action")]
     ServiceAction(ServiceAction),
+    #[serde(rename = "ECS Hook State Change")]
+    Hook(HookChange),
+    #[serde(rename = "ECS Daemon Service Action")]
+    DaemonAction(DaemonAction),
+    #[serde(rename = "ECS Daemon Deployment State Change")]
+    DaemonDeployment(DaemonDeployment),
+    #[serde(rename = "ECS Container Instance Health Change")]
+    InstanceHealth(InstanceHealth),
 }
 
 impl Detail {
@@ -64,6 +87,56 @@ impl Detail {
             Detail::Task(_) => TASK_STATE_CHANGE,
             Detail::Deployment(_) => DEPLOYMENT_STATE_CHANGE,
             Detail::ServiceAction(_) => SERVICE_ACTION,
+            Detail::Hook(_) => HOOK_STATE_CHANGE,
+            Detail::DaemonAction(_) => DAEMON_SERVICE_ACTION,
+            Detail::DaemonDeployment(_) => DAEMON_DEPLOYMENT_STATE_CHANGE,
+            Detail::InstanceHealth(_) => CONTAINER_INSTANCE_HEALTH_CHANGE,
+        }
+    }
+
+    /// The events that carry a name and a reason, as one shape the rule catalog reads (its
+    /// `ServiceAction` triggers name them): service actions, hooks, daemons, instance health.
+    pub fn named(&self) -> Option<ServiceAction> {
+        let action = |event_type: &Option<String>,
+                      name: &str,
+                      cluster: &Option<String>,
+                      reason: Option<String>| ServiceAction {
+            event_type: event_type.clone(),
+            event_name: name.to_string(),
+            cluster_arn: cluster.clone(),
+            reason,
+            ..ServiceAction::default()
+        };
+        match self {
+            Detail::ServiceAction(action) => Some(action.clone()),
+            Detail::Hook(hook) => Some(action(
+                &hook.event_type,
+                &hook.event_name,
+                &hook.cluster_arn,
+                hook.lifecycle_stage.clone(),
+            )),
+            Detail::DaemonAction(daemon) => Some(action(
+                &daemon.event_type,
+                &daemon.event_name,
+                &daemon.cluster_arn,
+                match (&daemon.failure_type, &daemon.reason) {
+                    (Some(kind), Some(reason)) => Some(format!("{kind}: {reason}")),
+                    (kind, reason) => kind.clone().or(reason.clone()),
+                },
+            )),
+            Detail::DaemonDeployment(deployment) => Some(action(
+                &deployment.event_type,
+                &deployment.event_name,
+                &deployment.cluster_arn,
+                deployment.reason.clone(),
+            )),
+            Detail::InstanceHealth(health) => Some(action(
+                &None,
+                &health.event_name(),
+                &health.cluster_arn,
+                health.reason(),
+            )),
+            Detail::Task(_) | Detail::Deployment(_) => None,
         }
     }
 }
@@ -85,6 +158,14 @@ pub fn parse(bytes: &[u8]) -> Result<EcsEvent, EventError> {
         Ok(match detail_type {
             TASK_STATE_CHANGE => Detail::Task(Box::new(serde_json::from_str(detail_json)?)),
             DEPLOYMENT_STATE_CHANGE => Detail::Deployment(serde_json::from_str(detail_json)?),
+            HOOK_STATE_CHANGE => Detail::Hook(serde_json::from_str(detail_json)?),
+            DAEMON_SERVICE_ACTION => Detail::DaemonAction(serde_json::from_str(detail_json)?),
+            DAEMON_DEPLOYMENT_STATE_CHANGE => {
+                Detail::DaemonDeployment(serde_json::from_str(detail_json)?)
+            }
+            CONTAINER_INSTANCE_HEALTH_CHANGE => {
+                Detail::InstanceHealth(serde_json::from_str(detail_json)?)
+            }
             _ => Detail::ServiceAction(serde_json::from_str(detail_json)?),
         })
     })?;
@@ -100,6 +181,14 @@ pub fn parse_value(value: Value) -> Result<EcsEvent, EventError> {
         Ok(match detail_type {
             TASK_STATE_CHANGE => Detail::Task(Box::new(serde_json::from_value(value)?)),
             DEPLOYMENT_STATE_CHANGE => Detail::Deployment(serde_json::from_value(value)?),
+            HOOK_STATE_CHANGE => Detail::Hook(serde_json::from_value(value)?),
+            DAEMON_SERVICE_ACTION => Detail::DaemonAction(serde_json::from_value(value)?),
+            DAEMON_DEPLOYMENT_STATE_CHANGE => {
+                Detail::DaemonDeployment(serde_json::from_value(value)?)
+            }
+            CONTAINER_INSTANCE_HEALTH_CHANGE => {
+                Detail::InstanceHealth(serde_json::from_value(value)?)
+            }
             _ => Detail::ServiceAction(serde_json::from_value(value)?),
         })
     })?;
@@ -118,7 +207,7 @@ fn typed_detail(
         });
     }
     match detail_type {
-        TASK_STATE_CHANGE | DEPLOYMENT_STATE_CHANGE | SERVICE_ACTION => {
+        known if DETAIL_TYPES.contains(&known) => {
             read(detail_type).map_err(|source| EventError::Detail {
                 detail_type: detail_type.to_string(),
                 source,
@@ -255,6 +344,17 @@ impl Task {
         self.attachment_detail("privateIPv4Address")
     }
 
+    /// The reasons of attachments that failed (an EBS volume that could not be created or
+    /// attached: its `statusReason`).
+    pub fn attachment_failures(&self) -> impl Iterator<Item = &str> {
+        self.attachments
+            .iter()
+            .filter(|attachment| attachment.status.as_deref() == Some("FAILED"))
+            .flat_map(|attachment| &attachment.details)
+            .filter(|detail| detail.name == "statusReason")
+            .filter_map(|detail| detail.value.as_deref())
+    }
+
     fn attachment_detail(&self, name: &str) -> Option<&str> {
         self.attachments
             .iter()
@@ -301,6 +401,124 @@ pub struct ServiceAction {
     pub task_arns: Vec<String>,
     pub target_group_arn: Option<String>,
     pub desired_count: Option<i64>,
+}
+
+/// The detail of an "ECS Hook State Change" event: a deployment lifecycle hook (a pause hook
+/// waiting for a person, a Lambda hook) changed state. The deployment is in `resources`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct HookChange {
+    /// INFO (the only value AWS documents).
+    pub event_type: Option<String>,
+    /// HOOK_IN_PROGRESS, HOOK_AWAITING_ACTION, HOOK_SUCCEEDED, HOOK_FAILED, HOOK_TIMED_OUT.
+    pub event_name: String,
+    /// `ecs-{hookType}-{id}`: what `continue-service-deployment --hook-id` takes.
+    pub hook_id: Option<String>,
+    /// PAUSE (documented), AWS_LAMBDA.
+    pub hook_type: Option<String>,
+    /// When a pause hook stops waiting and takes its timeout action.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// RECONCILE_SERVICE, PRE_SCALE_UP, POST_SCALE_UP, TEST_TRAFFIC_SHIFT, POST_TEST_TRAFFIC_SHIFT,
+    /// PRE_PRODUCTION_TRAFFIC_SHIFT, PRODUCTION_TRAFFIC_SHIFT, POST_PRODUCTION_TRAFFIC_SHIFT.
+    pub lifecycle_stage: Option<String>,
+    pub cluster_arn: Option<String>,
+    pub service_arn: Option<String>,
+    pub service_deployment_arn: Option<String>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// The detail of an "ECS Daemon Service Action" event: a managed daemon's task could not be
+/// created or did not reach RUNNING on an instance (`eventType` WARNING).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DaemonAction {
+    pub event_type: Option<String>,
+    /// DAEMON_TASK_START_IMPAIRED.
+    pub event_name: String,
+    pub cluster_arn: Option<String>,
+    pub container_instance_arn: Option<String>,
+    pub task_arn: Option<String>,
+    pub daemon_arn: Option<String>,
+    pub daemon_revision_arn: Option<String>,
+    pub daemon_task_definition_arn: Option<String>,
+    pub capacity_provider_name: Option<String>,
+    /// TASK_FAILED_TO_RUN, TASK_CREATION_FAILED.
+    pub failure_type: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
+    pub reason: Option<String>,
+}
+
+/// The detail of an "ECS Daemon Deployment State Change" event.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DaemonDeployment {
+    /// INFO; ERROR for DAEMON_DEPLOYMENT_ROLLBACK_FAILED.
+    pub event_type: Option<String>,
+    /// DAEMON_DEPLOYMENT_PENDING, _IN_PROGRESS, _SUCCESSFUL, _STOP_REQUESTED, _STOPPED,
+    /// _ROLLBACK_IN_PROGRESS, _ROLLBACK_SUCCESSFUL, _ROLLBACK_FAILED.
+    pub event_name: String,
+    pub cluster_arn: Option<String>,
+    pub daemon_arn: Option<String>,
+    pub daemon_deployment_arn: Option<String>,
+    pub target_daemon_revision_arn: Option<String>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub reason: Option<String>,
+}
+
+/// The detail of an "ECS Container Instance Health Change" event (no `eventType` or
+/// `eventName`: the overall status and each check's status say it).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct InstanceHealth {
+    pub cluster_arn: Option<String>,
+    pub container_instance_arn: Option<String>,
+    pub capacity_provider_name: Option<String>,
+    pub ec2_instance_id: Option<String>,
+    /// OK, IMPAIRED, INSUFFICIENT_DATA, INITIALIZING.
+    pub overall_status: Option<String>,
+    pub health_checks: Vec<InstanceHealthCheck>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct InstanceHealthCheck {
+    /// CONTAINER_RUNTIME, AGENT_CONNECTIVITY, ACCELERATED_COMPUTE, DAEMON …
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub last_status_change: Option<DateTime<Utc>>,
+    pub status_reason: Option<String>,
+}
+
+impl InstanceHealth {
+    /// A name for the rule catalog: `CONTAINER_INSTANCE_IMPAIRED`, `CONTAINER_INSTANCE_OK`.
+    pub fn event_name(&self) -> String {
+        format!(
+            "CONTAINER_INSTANCE_{}",
+            self.overall_status.as_deref().unwrap_or("UNKNOWN")
+        )
+    }
+
+    /// The checks that are not OK: `AGENT_CONNECTIVITY: Agent disconnected since …`.
+    pub fn reason(&self) -> Option<String> {
+        let failing: Vec<String> = self
+            .health_checks
+            .iter()
+            .filter(|check| check.status.as_deref() != Some("OK"))
+            .map(|check| {
+                format!(
+                    "{}: {}",
+                    check.kind.as_deref().unwrap_or("check"),
+                    check
+                        .status_reason
+                        .as_deref()
+                        .or(check.status.as_deref())
+                        .unwrap_or("?")
+                )
+            })
+            .collect();
+        (!failing.is_empty()).then(|| failing.join("; "))
+    }
 }
 
 pub use crate::arn::last_segment;
@@ -351,6 +569,13 @@ impl EcsEvent {
             Detail::ServiceAction(action) => action.cluster_arn.as_deref().map(last_segment),
             _ => None,
         };
+        // A hook's resources name its service deployment; the service is in the detail.
+        if let Detail::Hook(hook) = &self.detail {
+            return hook
+                .service_arn
+                .as_deref()
+                .and_then(|arn| ServiceRef::from_arn(arn, None));
+        }
         self.resources
             .iter()
             .find_map(|arn| ServiceRef::from_arn(arn, default_cluster))

@@ -95,6 +95,13 @@ categories! {
     DeploymentBlocked = "deployment-blocked", Service, notify: true, High, "the scheduler cannot stop or start tasks: minimumHealthyPercent and maximumPercent, or protected tasks, leave it no room";
     QuotaExceeded = "quota-exceeded", Service, notify: true, High, "an account quota stops ECS from starting tasks: concurrent Fargate vCPUs or tasks, a task size above the limit";
     ApiThrottled = "api-throttled", Service, notify: true, Medium, "ECS, Cloud Map or another AWS API throttled the operations made for the service (ECS_OPERATION_THROTTLED, SERVICE_DISCOVERY_OPERATION_THROTTLED)";
+    DeploymentHookFailed = "deployment-hook-failed", Service, notify: true, Critical, "a deployment lifecycle hook (blue/green, linear, canary) returned FAILED or timed out, or ECS could not invoke it, parse its answer or assume its role; the deployment failed or rolled back";
+    DeploymentTrafficConfig = "deployment-traffic-config", Service, notify: true, Critical, "the blue/green, linear or canary traffic configuration is invalid: listener rules, target groups";
+    InfrastructureRole = "infrastructure-role", Service, notify: true, High, "ECS cannot assume the ECS infrastructure role, or it lacks what ECS needs (load balancer management, EBS volumes, VPC Lattice)";
+    DeploymentPaused = "deployment-paused", Service, notify: true, Low, "a pause hook waits for a person to continue or roll back before it times out (low severity; say when it times out and what happens then)";
+    RollbackFailed = "rollback-failed", Service, notify: true, Critical, "the rollback itself failed (no rollback candidate, ROLLBACK_FAILED)";
+    EbsVolume = "ebs-volume", Starting, notify: true, High, "an EBS volume for the task could not be created or attached (KMS key, snapshot, filesystem type, timeout), the infrastructure role aside";
+    DaemonTaskFailed = "daemon-task-failed", Infrastructure, notify: true, High, "a managed daemon task failed to run, or could not be created, on an instance";
     Other = "other", Fallback, notify: true, Medium, "none of the above; the raw reasons are quoted, never a guess";
 }
 

@@ -387,3 +387,143 @@ fn scrubbing_keeps_what_the_engineer_needs_in_every_corpus_message() {
         moved.join("\n")
     );
 }
+
+/// A wording of today's ECS (blue/green, linear and canary deployments with hooks, pause hooks,
+/// managed daemons, container instance health, EBS volumes), as AWS documents it, and the kind
+/// of event it arrives in (`tests/corpus/todays_ecs.jsonl`; synchronous API errors, which never
+/// reach an event, are left out).
+#[derive(Debug, Deserialize)]
+struct Todays {
+    id: String,
+    label: String,
+    event: String,
+    event_name: Option<String>,
+    reason: Option<String>,
+    overall_status: Option<String>,
+    check: Option<String>,
+    stop_code: Option<String>,
+    source: String,
+}
+
+/// The whole EventBridge event a wording arrives in, as AWS's documented examples shape it.
+fn todays_event(entry: &Todays) -> serde_json::Value {
+    let cluster = format!("arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/prod");
+    let service = format!("arn:aws:ecs:{REGION}:{ACCOUNT}:service/prod/api");
+    let name = entry.event_name.clone().unwrap_or_default();
+    let (detail_type, detail) = match entry.event.as_str() {
+        "deployment" => (
+            "ECS Deployment State Change",
+            serde_json::json!({
+            "eventType": "ERROR", "eventName": name, "deploymentId": "ecs-svc/1234567890123456789",
+            "reason": entry.reason}),
+        ),
+        "hook" => (
+            "ECS Hook State Change",
+            serde_json::json!({
+            "eventType": "INFO", "eventName": name, "hookId": "ecs-pause-e7tK9G_WRJqNF", "hookType": "PAUSE",
+            "lifecycleStage": "POST_TEST_TRAFFIC_SHIFT", "clusterArn": cluster, "serviceArn": service,
+            "serviceDeploymentArn": format!("arn:aws:ecs:{REGION}:{ACCOUNT}:service-deployment/prod/api/0EYSiB0qap8xf0N76FsbE")}),
+        ),
+        "daemon-action" => (
+            "ECS Daemon Service Action",
+            serde_json::json!({
+            "eventType": "WARNING", "eventName": name, "clusterArn": cluster,
+            "daemonArn": format!("arn:aws:ecs:{REGION}:{ACCOUNT}:daemon/prod/agent"), "reason": entry.reason}),
+        ),
+        "daemon-deployment" => (
+            "ECS Daemon Deployment State Change",
+            serde_json::json!({
+            "eventType": "INFO", "eventName": name, "clusterArn": cluster,
+            "daemonArn": format!("arn:aws:ecs:{REGION}:{ACCOUNT}:daemon/prod/agent")}),
+        ),
+        "service-action" => (
+            "ECS Service Action",
+            serde_json::json!({
+            "eventType": "WARN", "eventName": name, "clusterArn": cluster}),
+        ),
+        "instance-health" => (
+            "ECS Container Instance Health Change",
+            serde_json::json!({
+            "clusterArn": cluster, "ec2InstanceId": "i-0abcdef1234567890",
+            "overallStatus": entry.overall_status,
+            "healthChecks": entry.check.iter().map(|check| serde_json::json!({
+                "type": check, "status": "IMPAIRED", "statusReason": entry.reason})).collect::<Vec<_>>()}),
+        ),
+        "task" | "task-attachment" => {
+            let mut task = serde_json::json!({
+                "clusterArn": cluster, "taskArn": format!("arn:aws:ecs:{REGION}:{ACCOUNT}:task/prod/0f3a5c1e9d2b4a6f8e7d6c5b4a392817"),
+                "taskDefinitionArn": format!("arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/api:7"),
+                "group": "family:api", "lastStatus": "STOPPED", "desiredStatus": "STOPPED",
+                "containers": [{"name": "api", "lastStatus": "STOPPED"}]});
+            if entry.event == "task-attachment" {
+                task["stopCode"] = "TaskFailedToStart".into();
+                task["attachments"] = serde_json::json!([{"type": "AmazonElasticBlockStorage", "status": "FAILED",
+                    "details": [{"name": "volumeName", "value": "data"}, {"name": "statusReason", "value": entry.reason}]}]);
+            } else {
+                task["stoppedReason"] = entry.reason.clone().into();
+                task["stopCode"] = entry.stop_code.clone().into();
+            }
+            ("ECS Task State Change", task)
+        }
+        "service-event" => (
+            "ECS Service Action",
+            serde_json::json!({
+            "eventType": "WARN", "eventName": "", "clusterArn": cluster}),
+        ),
+        other => panic!("{}: unknown event kind '{other}'", entry.id),
+    };
+    serde_json::json!({"version": "0", "id": "0b4ac5b5-0000-4000-8000-000000000000", "detail-type": detail_type,
+        "source": "aws.ecs", "account": ACCOUNT, "time": "2026-11-20T10:00:00Z", "region": REGION,
+        "resources": [service], "detail": detail})
+}
+
+#[test]
+fn todays_ecs_wordings_arrive_in_their_event_kind_and_are_diagnosed_as_labelled() {
+    let path = format!(
+        "{}/tests/corpus/todays_ecs.jsonl",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let entries: Vec<Todays> = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    assert!(entries.len() >= 60, "only {} wordings", entries.len());
+    let mut wrong = Vec::new();
+    for entry in &entries {
+        assert!(
+            !entry.source.trim().is_empty(),
+            "{} has no source",
+            entry.id
+        );
+        let label = Category::from_id(&entry.label)
+            .unwrap_or_else(|| panic!("{}: unknown label {}", entry.id, entry.label));
+        let event = ecs_doctor::event::parse_value(todays_event(entry))
+            .unwrap_or_else(|e| panic!("{}: the event kind is not read: {e}", entry.id));
+        let mut incident = Incident::from_event(event);
+        if entry.event == "service-event" {
+            incident.service = Some(Service {
+                name: "api".into(),
+                events: vec![ServiceEvent {
+                    created_at: None,
+                    message: entry.reason.clone().unwrap_or_default(),
+                }],
+                ..Service::default()
+            });
+        }
+        let report = diagnose(&incident);
+        if report.category != label {
+            wrong.push(format!(
+                "{} expected {label} got {} ({})",
+                entry.id, report.category, report.rule
+            ));
+        }
+    }
+    println!(
+        "today's ECS: {} of {} wordings right",
+        entries.len() - wrong.len(),
+        entries.len()
+    );
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

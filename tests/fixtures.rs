@@ -20,6 +20,17 @@ fn expected_category(name: &str) -> Category {
         "permission-denied-exit-126" => "permission-denied-exec",
         "sigkill-without-reason" => "other",
         "placement-resources-fargate" => "placement-resources",
+        "hook-failed"
+        | "hook-timed-out"
+        | "hook-unparseable"
+        | "pause-hook-timed-out"
+        | "hook-denied" => "deployment-hook-failed",
+        "hook-succeeded" => "deployment-in-progress",
+        "daemon-task-creation-failed" | "instance-daemon-impaired" => "daemon-task-failed",
+        "daemon-deployment-successful" => "deployment-completed",
+        "instance-agent-disconnected" => "agent-disconnected",
+        "instance-health-ok" => "steady-state",
+        "instance-gpu-impaired" => "infrastructure-health",
         other => other,
     };
     Category::from_id(id).unwrap_or_else(|| panic!("events/{name}.json names no category"))

@@ -361,7 +361,7 @@ fn no_event_is_lost_retries_then_the_failure_queue_then_an_alarm() {
 
     // Every rule delivers to the function, and keeps what it cannot deliver.
     let rules = resources_of_type(&template, "AWS::Events::Rule");
-    assert_eq!(rules.len(), 3);
+    assert_eq!(rules.len(), 4);
     for (name, rule) in rules {
         let targets = at(rule, &["Properties", "Targets"]).as_sequence().unwrap();
         assert_eq!(target(at(&targets[0], &["Arn"])), "Function", "{name}");
@@ -451,5 +451,40 @@ fn the_topic_is_encrypted_with_a_key_the_alarms_may_use() {
         "FailureQueueArn",
     ] {
         at(&template, &["Outputs", output]);
+    }
+}
+
+/// Every detail-type the function reads reaches it, in the central rules and through the
+/// member accounts' forwarding rule, with the same filters: a rollback worded "rolled back"
+/// (blue/green) as much as "rolling back" (circuit breaker), and no task a user stopped.
+#[test]
+fn every_event_kind_the_function_reads_is_forwarded_with_the_same_filters() {
+    let central = serde_norway::to_string(at(&load("template.yaml"), &["Resources"])).unwrap();
+    let member = serde_norway::to_string(at(
+        resource(&load("templates/member.yaml"), "ForwardRule"),
+        &["Properties", "EventPattern"],
+    ))
+    .unwrap();
+    for (name, text) in [
+        ("template.yaml", &central),
+        ("templates/member.yaml", &member),
+    ] {
+        for detail_type in ecs_doctor::event::DETAIL_TYPES {
+            assert!(
+                text.contains(detail_type),
+                "{name} does not take '{detail_type}'"
+            );
+        }
+        for needed in [
+            "*rolled back*",
+            "*Rolled back*",
+            "*rolling back*",
+            "HOOK_AWAITING_ACTION",
+            "DAEMON_DEPLOYMENT_ROLLBACK_FAILED",
+            "WARNING",
+            "anything-but: UserInitiated",
+        ] {
+            assert!(text.contains(needed), "{name} lacks {needed}");
+        }
     }
 }

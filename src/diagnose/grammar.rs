@@ -81,6 +81,17 @@ impl Phase {
 /// here decides (`no space left on device` while pulling is about the disk, not the pull).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Cause {
+    /// ECS's infrastructure role (load balancers, EBS, VPC Lattice) cannot be assumed or lacks
+    /// permissions: named before access-denied causes, which it explains.
+    InfrastructureRole,
+    /// A blue/green, linear or canary deployment's listener rules or target groups.
+    TrafficConfig,
+    /// The rollback itself failed.
+    RollbackFailed,
+    /// An EBS volume (or Fargate ephemeral storage) of the task.
+    Ebs,
+    /// A managed daemon's task.
+    DaemonTask,
     NoSpace,
     /// An image for another CPU architecture or OS (`exec format error`, no matching manifest).
     Platform,
@@ -289,6 +300,39 @@ static MARKERS: &[Marker] = &[
     l("task failed to start", &[Ca(C::DeploymentFailed)]),
     l("deployment completed", &[Ph(P::Deployment), Ca(C::DeploymentCompleted)]),
     l("lifecycle hook", &[Ph(P::Deployment), Ca(C::LifecycleHook)]),
+    l("hook execution failure", &[Ph(P::Deployment), Ca(C::LifecycleHook)]),
+    l("pause hook timed out", &[Ph(P::Deployment), Ca(C::LifecycleHook)]),
+    l("hook target", &[Ph(P::Deployment), Ca(C::LifecycleHook)]),
+    l("hookstatus must not be null", &[Ph(P::Deployment), Ca(C::LifecycleHook)]),
+    l("invalid networking configuration", &[Ph(P::Deployment), Ca(C::TrafficConfig)]),
+    l("listener rule", &[Ph(P::Deployment), Ca(C::TrafficConfig)]),
+    l("listenerrule", &[Ph(P::Deployment), Ca(C::TrafficConfig)]),
+    l("exactly one target group", &[Ph(P::Deployment), Ca(C::TrafficConfig)]),
+    l("unexpected target group", &[Ph(P::Deployment), Ca(C::TrafficConfig)]),
+    l("alternate target group", &[Ph(P::Deployment), Ca(C::TrafficConfig)]),
+    l("alternatetargetgroup", &[Ph(P::Deployment), Ca(C::TrafficConfig)]),
+    l("advancedconfiguration", &[Ph(P::Deployment), Ca(C::TrafficConfig)]),
+    l("infrastructure role", &[Ca(C::InfrastructureRole)]),
+    l("ecsnetworkingwithelb", &[Ca(C::InfrastructureRole)]),
+    l("ecsnetworkingwithvpclattice", &[Ca(C::InfrastructureRole)]),
+    l("ecstaskvolumesforebs", &[Ca(C::InfrastructureRole)]),
+    l("unable to manage the elb resources", &[Ph(P::Deployment), Ca(C::InfrastructureRole)]),
+    // The session ECS opens with the infrastructure role to manage a service's load balancers.
+    l("/ecs-service-scheduler is not authorized", &[Ca(C::InfrastructureRole)]),
+    l("could not launch", &[Ph(P::Placement), Ca(C::Capacity)]),
+    l("provisioning capacity limit", &[Ph(P::Placement), Ca(C::Capacity)]),
+    l("no rollback candidate", &[Ph(P::Deployment), Ca(C::RollbackFailed)]),
+    l("rollback_failed", &[Ph(P::Deployment), Ca(C::RollbackFailed)]),
+    l("rollback failed", &[Ph(P::Deployment), Ca(C::RollbackFailed)]),
+    l("ebs volume", &[Ph(P::Volume), Ca(C::Ebs)]),
+    l("amazonelasticblockstorage", &[Ph(P::Volume), Ca(C::Ebs)]),
+    l("ephemeral storage", &[Ph(P::Volume), Ca(C::Ebs)]),
+    l("instance draining", &[Ph(P::Infrastructure), Ca(C::HostGone)]),
+    l("daemon task", &[Ca(C::DaemonTask)]),
+    l("task_failed_to_run", &[Ca(C::DaemonTask)]), l("task_creation_failed", &[Ca(C::DaemonTask)]),
+    l("container_runtime:", &[Ph(P::Infrastructure), Ca(C::InfrastructureHealth)]),
+    l("accelerated_compute:", &[Ph(P::Infrastructure), Ca(C::InfrastructureHealth)]),
+    l("agent_connectivity:", &[Ca(C::Agent)]),
     l("host ec2", &[Ph(P::Infrastructure), Ca(C::HostGone)]),
     l("container instance deregistration", INFRA),
     // ---- causes ----

@@ -11,6 +11,7 @@
 pub mod classify;
 pub mod findings;
 pub mod grammar;
+mod hooks;
 mod links;
 pub mod rules;
 pub mod shapes;
@@ -55,6 +56,17 @@ fn diagnose_with(incident: &Incident, verified: Option<&'static Rule>) -> Report
     match incident.event.as_ref().map(|event| &event.detail) {
         Some(Detail::Deployment(change)) => deployment_report(incident, change, verified),
         Some(Detail::ServiceAction(action)) => service_action_report(incident, action, verified),
+        Some(
+            detail @ (Detail::Hook(_)
+            | Detail::DaemonAction(_)
+            | Detail::DaemonDeployment(_)
+            | Detail::InstanceHealth(_)),
+        ) => {
+            let action = detail.named().expect("named events have a name");
+            let mut report = service_action_report(incident, &action, verified);
+            hooks::describe(&mut report, detail);
+            report
+        }
         Some(Detail::Task(_)) | None => match incident.task() {
             Some(task) => task_report(incident, task, verified),
             None => empty_report(incident),
@@ -149,8 +161,18 @@ fn deployment_report(
             report.evidence.push(evidence("service deployment", &text));
         }
     }
+    // A hook, the traffic configuration or the infrastructure role is the cause itself: the
+    // deployment's tasks may be fine.
+    let tasks_say_why = !matches!(
+        rule.category,
+        Category::DeploymentHookFailed
+            | Category::DeploymentTrafficConfig
+            | Category::InfrastructureRole
+    );
     if rule.category.notify() {
-        attach_root_cause(&mut report, incident, &incident.deployment_tasks, verified);
+        if tasks_say_why {
+            attach_root_cause(&mut report, incident, &incident.deployment_tasks, verified);
+        }
         quote_service_events(&mut report, incident);
     }
     report.findings = findings::for_service(incident, &report);

@@ -175,10 +175,13 @@ fn strongest_said<'t>(
             rank,
         ))
     });
+    // What a failed attachment says (an EBS volume's statusReason) counts as the task's own.
     let said_by_task = task
         .stopped_reason
         .as_deref()
-        .and_then(|reason| Some((classify::said(reason)?, None, reason, false)));
+        .into_iter()
+        .chain(task.attachment_failures())
+        .filter_map(|reason| Some((classify::said(reason)?, None, reason, false)));
     said_by_containers
         .chain(said_by_task)
         .enumerate()

@@ -151,10 +151,10 @@ pub async fn gather_in(ctx: &Ctx<'_>, event: EcsEvent) -> Incident {
     match &event.detail {
         Detail::Task(task) => gather_task(ctx, &mut incident, task, event.time).await,
         Detail::Deployment(change) => {
-            let rolled_back = change
-                .reason
-                .as_deref()
-                .is_some_and(|reason| reason.to_ascii_lowercase().contains("rolling back"));
+            let rolled_back = change.reason.as_deref().is_some_and(|reason| {
+                let reason = reason.to_ascii_lowercase();
+                reason.contains("rolling back") || reason.contains("rolled back")
+            });
             let failing = if change.event_name == "SERVICE_DEPLOYMENT_FAILED" {
                 Failing::Deployment(change.deployment_id.clone())
             } else if rolled_back {
@@ -172,6 +172,17 @@ pub async fn gather_in(ctx: &Ctx<'_>, event: EcsEvent) -> Incident {
             };
             gather_service_event(ctx, &mut incident, &event, failing).await
         }
+        // A hook's service and its deployments; a hook that failed is the deployment failing.
+        Detail::Hook(hook) => {
+            let failing = if matches!(hook.event_name.as_str(), "HOOK_FAILED" | "HOOK_TIMED_OUT") {
+                Failing::Primary
+            } else {
+                Failing::None
+            };
+            gather_service_event(ctx, &mut incident, &event, failing).await
+        }
+        // Managed daemons and instance health: the event says what ECS knows.
+        Detail::DaemonAction(_) | Detail::DaemonDeployment(_) | Detail::InstanceHealth(_) => {}
     }
     incident
 }

@@ -113,7 +113,7 @@ pub fn placement(event: &EcsEvent) -> Option<Placement> {
                 joins_open: rollback && change.event_name.ends_with("IN_PROGRESS"),
             })
         }
-        Detail::ServiceAction(_) => {
+        Detail::ServiceAction(_) | Detail::Hook(_) => {
             let service = event.service_ref()?;
             Some(Placement {
                 scope: service_scope(event, &service),
@@ -121,7 +121,51 @@ pub fn placement(event: &EcsEvent) -> Option<Placement> {
                 joins_open: true,
             })
         }
+        // A managed daemon's failures are one incident per daemon, its deployment's steps too.
+        Detail::DaemonAction(daemon) => daemon_placement(
+            event,
+            daemon.cluster_arn.as_deref(),
+            daemon.daemon_arn.as_deref(),
+        ),
+        Detail::DaemonDeployment(deployment) => daemon_placement(
+            event,
+            deployment.cluster_arn.as_deref(),
+            deployment.daemon_arn.as_deref(),
+        ),
+        Detail::InstanceHealth(health) => {
+            let instance = health.ec2_instance_id.as_deref().or(health
+                .container_instance_arn
+                .as_deref()
+                .map(arn::last_segment))?;
+            Some(Placement {
+                scope: Scope {
+                    account: or_unknown(event.account.as_deref()),
+                    region: or_unknown(event.region.as_deref()),
+                    cluster: or_unknown(health.cluster_arn.as_deref().map(arn::last_segment)),
+                    subject: format!("instance:{instance}"),
+                },
+                deployment: None,
+                joins_open: true,
+            })
+        }
     }
+}
+
+fn daemon_placement(
+    event: &EcsEvent,
+    cluster: Option<&str>,
+    daemon: Option<&str>,
+) -> Option<Placement> {
+    Some(Placement {
+        scope: Scope {
+            account: or_unknown(event.account.as_deref()),
+            region: or_unknown(event.region.as_deref()),
+            cluster: or_unknown(cluster.map(arn::last_segment)),
+            subject: format!("daemon:{}", arn::last_segment(daemon?)),
+        },
+        deployment: None,
+        joins_open: true,
+    })
 }
 
 fn service_scope(event: &EcsEvent, service: &crate::event::ServiceRef) -> Scope {

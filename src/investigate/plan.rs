@@ -167,7 +167,8 @@ pub fn plan_early(event: &EcsEvent, quick: &Report, probes: &Probes) -> Plan {
                 .as_deref()
                 .and_then(previous_revision);
         }
-        Detail::Deployment(_) | Detail::ServiceAction(_) => {
+        Detail::DaemonAction(_) | Detail::DaemonDeployment(_) | Detail::InstanceHealth(_) => {}
+        Detail::Deployment(_) | Detail::ServiceAction(_) | Detail::Hook(_) => {
             if categories.iter().any(|c| deployment_probe(*c)) {
                 plan.deployment = deployment_ask(event);
             }
@@ -183,6 +184,10 @@ fn deployment_probe(category: Category) -> bool {
             | Category::CircuitBreakerRollback
             | Category::DeploymentAlarm
             | Category::TaskStartImpaired
+            | Category::DeploymentHookFailed
+            | Category::DeploymentTrafficConfig
+            | Category::InfrastructureRole
+            | Category::RollbackFailed
     )
 }
 

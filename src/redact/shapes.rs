@@ -489,7 +489,7 @@ fn token(b: &[u8], start: usize, end: usize, keep: &[&str], spans: &mut Vec<Span
         return;
     }
     let t = &b[s..e];
-    if kept(t, keep) || email(t) || public_context(b, start) {
+    if kept(t, keep) || email(t) || public_context(b, start) || ecs_id(t) {
         return;
     }
     // key=value without spaces: each side on its own.
@@ -555,6 +555,12 @@ fn token(b: &[u8], start: usize, end: usize, keep: &[&str], spans: &mut Vec<Span
             seg = k + 1;
         }
     }
+}
+
+/// The ids ECS makes with its own prefix: hook ids (`ecs-pause-e7tK9G_…`, `ecs-lambda-…`), ECS
+/// Exec sessions (`ecs-execute-command-0700d6bd…`), deployments (`ecs-svc/…`).
+fn ecs_id(t: &[u8]) -> bool {
+    t.len() > 8 && t[..4].eq_ignore_ascii_case(b"ecs-")
 }
 
 /// A part of at least three letters with a vowel that does not look random: a word.

@@ -39,7 +39,8 @@ pub fn render(report: &Report) -> Rendered {
 /// (`scrub.rs`: each type lists all its fields).
 pub fn scrubbed(report: &Report) -> Report {
     let mut report = report.clone();
-    let names = report.resources.names();
+    let mut names = report.resources.names();
+    names.extend(report.event.id.clone());
     let keep: Vec<&str> = names.iter().map(String::as_str).collect();
     report.scrub(&keep);
     report

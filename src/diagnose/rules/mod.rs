@@ -17,6 +17,7 @@ mod infrastructure;
 mod logs;
 mod service;
 mod starting;
+mod strategies;
 
 use super::grammar::{Cause, Phase};
 use crate::report::Category;
@@ -159,6 +160,10 @@ pub static FAMILIES: &[(&str, &[Rule])] = &[
     ("the container's own process", container::RULES),
     ("the infrastructure", infrastructure::RULES),
     ("the application's logs", logs::RULES),
+    (
+        "deployment strategies, hooks, EBS volumes and managed daemons",
+        strategies::RULES,
+    ),
     ("the service and its deployments", service::RULES),
 ];
 
