@@ -674,6 +674,17 @@ async fn a_secret_that_does_not_exist_is_named_and_a_denied_one_gets_the_policy_
 /// The service deployment as the ECS API reference documents ListServiceDeployments,
 /// DescribeServiceDeployments and DescribeServiceRevisions (moto has none of the three).
 fn canned_deployment(overlay: &Overlay, good: &str, bad: &str) {
+    canned_deployment_because(
+        overlay,
+        good,
+        bad,
+        "Service deployment rolled back because of alarm api-5xx.",
+    );
+}
+
+/// moto has no service deployments: ListServiceDeployments, DescribeServiceDeployments and
+/// DescribeServiceRevisions answer as AWS's API reference shows them, rolled back for `reason`.
+fn canned_deployment_because(overlay: &Overlay, good: &str, bad: &str, reason: &str) {
     let service = world::service_arn("api");
     let cluster = world::cluster_arn();
     let revision =
@@ -688,7 +699,7 @@ fn canned_deployment(overlay: &Overlay, good: &str, bad: &str) {
             {"serviceDeploymentArn": deployment("NCWGC2ZR-taawPAYrIaU5"), "serviceArn": service, "clusterArn": cluster,
              "createdAt": now - 600.0, "startedAt": now - 600.0, "finishedAt": now - 30.0,
              "targetServiceRevisionArn": revision("4980306466373577095"), "status": "ROLLBACK_SUCCESSFUL",
-             "statusReason": "Service deployment rolled back because of alarm api-5xx."},
+             "statusReason": reason},
             {"serviceDeploymentArn": deployment("Kq7bPz1Q-abcDEFghIjk"), "serviceArn": service, "clusterArn": cluster,
              "createdAt": now - 86400.0, "finishedAt": now - 86000.0,
              "targetServiceRevisionArn": revision("1111111111111111111"), "status": "SUCCESSFUL"}
@@ -703,10 +714,14 @@ fn canned_deployment(overlay: &Overlay, good: &str, bad: &str) {
             "createdAt": now - 600.0, "startedAt": now - 600.0, "finishedAt": now - 30.0,
             "sourceServiceRevisions": [{"arn": revision("1111111111111111111"), "requestedTaskCount": 2, "runningTaskCount": 2, "pendingTaskCount": 0}],
             "targetServiceRevision": {"arn": revision("4980306466373577095"), "requestedTaskCount": 2, "runningTaskCount": 0, "pendingTaskCount": 0},
-            "status": "ROLLBACK_SUCCESSFUL", "statusReason": "Service deployment rolled back because of alarm api-5xx.",
-            "rollback": {"reason": "Service deployment rolled back because of alarm api-5xx.", "startedAt": now - 120.0, "serviceRevisionArn": revision("1111111111111111111")},
+            "status": "ROLLBACK_SUCCESSFUL", "statusReason": reason,
+            "rollback": {"reason": reason, "startedAt": now - 120.0, "serviceRevisionArn": revision("1111111111111111111")},
             "deploymentCircuitBreaker": {"status": "MONITORING_COMPLETE", "failureCount": 0, "threshold": 3},
-            "alarms": {"status": "TRIGGERED", "alarmNames": ["api-5xx"], "triggeredAlarmNames": ["api-5xx"]}
+            "alarms": if reason.contains("alarm") {
+                json!({"status": "TRIGGERED", "alarmNames": ["api-5xx"], "triggeredAlarmNames": ["api-5xx"]})
+            } else {
+                json!({"status": "MONITORING_COMPLETE", "alarmNames": [], "triggeredAlarmNames": []})
+            }
         }], "failures": []})
         .to_string(),
     );
@@ -908,4 +923,84 @@ async fn probes_turned_off_read_nothing_more_and_a_denied_probe_is_a_gap_naming_
         "grant ecr:DescribeImages to the ecs-doctor function's role"
     );
     assert!(report.what_changed.is_some(), "the other probes still ran");
+}
+
+/// The deployment a canary's lifecycle hook failed: one alert, naming the hook function, the
+/// lifecycle stage and the function's own error (its log group, read from moto's CloudWatch
+/// Logs); not a circuit breaker. moto has no service deployments: those answers are canned. moto's
+/// FilterLogEvents ignores `?term` filter patterns (AWS applies them); the probe picks the error
+/// lines again itself, so both give the same lines.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_canary_whose_hook_returned_failed_names_the_function_the_stage_and_its_error() {
+    let moto = Moto::start();
+    let world = World::new(&moto).await;
+    let (good, bad) = good_and_bad(&world).await;
+    world.service(&bad, None, LaunchType::Fargate).await;
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&world.sdk);
+    logs.create_log_group()
+        .log_group_name("/aws/lambda/checkout-canary-check")
+        .send()
+        .await
+        .unwrap();
+    support::seed::crash_lines_in_with(
+        &logs,
+        "/aws/lambda/checkout-canary-check",
+        "2026/12/06/[$LATEST]0f3a5c1e9d2b4a6f",
+        &[
+            "START RequestId: 6f1c8e2a-4b3d-4e5f-9a8b-7c6d5e4f3a2b Version: $LATEST",
+            "[ERROR] CanaryCheckFailed: GET https://test.checkout.internal/health returned 503 (3 of 3 probes)",
+            "END RequestId: 6f1c8e2a-4b3d-4e5f-9a8b-7c6d5e4f3a2b",
+        ],
+    )
+    .await;
+    let reason = format!(
+        "Service deployment rolled back because TEST_TRAFFIC_SHIFT lifecycle hook(s) failed. Lifecycle hook target arn:aws:lambda:{REGION}:{ACCOUNT}:function:checkout-canary-check returned FAILED status."
+    );
+    let overlay = Overlay::default();
+    canned_deployment_because(&overlay, &good, &bad, &reason);
+    let app = world.app_behind(&moto, &[], &overlay).await;
+    let event = json!({
+        "version": "0", "id": "a2b1e0f0-0000-4000-8000-0000000000c1",
+        "detail-type": "ECS Deployment State Change", "source": "aws.ecs", "account": ACCOUNT,
+        "time": chrono::Utc::now().to_rfc3339(), "region": REGION,
+        "resources": [world::service_arn("api")],
+        "detail": {"eventType": "ERROR", "eventName": "SERVICE_DEPLOYMENT_FAILED",
+                   "deploymentId": "ecs-svc/4417953822190437888", "reason": reason}
+    });
+    let report = world.run(&app, event).await;
+    assert_eq!(
+        report.category.id(),
+        "deployment-hook-failed",
+        "{}",
+        report.title
+    );
+    assert!(
+        report.title.contains("checkout-canary-check"),
+        "{}",
+        report.title
+    );
+    assert!(
+        report.summary.contains("checkout-canary-check")
+            && report.summary.contains("TEST_TRAFFIC_SHIFT")
+            && report.summary.contains(
+                "CanaryCheckFailed: GET https://test.checkout.internal/health returned 503"
+            ),
+        "{}",
+        report.summary
+    );
+    let logged = verified(&report, "logs:FilterLogEvents");
+    assert!(
+        logged.iter().any(|line| line.contains("CanaryCheckFailed")),
+        "{logged:?}"
+    );
+    assert!(
+        !report.summary.contains("circuit breaker"),
+        "{}",
+        report.summary
+    );
+    let text = text::body(&report);
+    assert!(
+        text.contains("aws logs tail /aws/lambda/checkout-canary-check"),
+        "{text}"
+    );
 }

@@ -76,6 +76,7 @@ pub const PROBE_ACTIONS: &[(&str, &[&str])] = &[
             "ecs:DescribeServiceDeployments",
             "ecs:DescribeServiceRevisions",
             "cloudwatch:DescribeAlarms",
+            "logs:FilterLogEvents",
         ],
     ),
     // What changed since the last good revision reads task definitions (READ_ACTIONS).

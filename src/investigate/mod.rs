@@ -12,6 +12,7 @@ pub mod changes;
 pub mod deployments;
 pub mod ecr;
 pub mod elb;
+pub mod hooks;
 pub mod metrics;
 pub mod network;
 pub mod placement;
@@ -127,6 +128,8 @@ pub struct Findings {
     pub network: Option<network::NetworkFacts>,
     pub secrets: Vec<secrets::SecretFacts>,
     pub deployment: Option<deployments::DeploymentFacts>,
+    /// The lifecycle hook function that failed the deployment, and what it logged.
+    pub hook: Option<hooks::HookLog>,
     /// The last revision that ran fine, as read (the diff is `changes::diff`).
     pub previous: Option<changes::Previous>,
     pub gaps: Vec<Gap>,
@@ -145,6 +148,7 @@ impl Findings {
         self.network = later.network.or(self.network.take());
         self.secrets.extend(later.secrets);
         self.deployment = later.deployment.or(self.deployment.take());
+        self.hook = later.hook.or(self.hook.take());
         self.previous = later.previous.or(self.previous.take());
         self.gaps.extend(later.gaps);
         self.ran.extend(later.ran);
@@ -181,7 +185,7 @@ fn keep<T>(result: Option<Probed<T>>, gaps: &mut Vec<Gap>) -> Option<T> {
 
 /// Runs a plan's probes concurrently, each under what is left of the gather budget.
 pub async fn run(ctx: &Ctx<'_>, plan: &Plan) -> Findings {
-    let (image, target_groups, memory, subnets, instances, network, secrets, deployment, previous) = tokio::join!(
+    let (image, target_groups, memory, subnets, instances, network, secrets, deployment, hook, previous) = tokio::join!(
         maybe(plan.image.as_ref().map(|ask| ctx.bounded("the image in its registry", ecr::probe(ctx, ask)))),
         maybe(plan.target_groups.as_ref().map(|ask| ctx.bounded("the target group's health check", elb::probe(ctx, ask)))),
         maybe(plan.memory.as_ref().map(|ask| ctx.bounded("the service's memory use (Container Insights)", metrics::probe(ctx, ask)))),
@@ -190,6 +194,7 @@ pub async fn run(ctx: &Ctx<'_>, plan: &Plan) -> Findings {
         maybe(plan.network.as_ref().map(|ask| ctx.bounded("the task's network path", network::probe(ctx, ask)))),
         maybe(plan.secrets.as_ref().map(|ask| ctx.bounded("the referenced secrets", secrets::probe(ctx, ask)))),
         maybe(plan.deployment.as_ref().map(|ask| ctx.bounded("the service's deployments", deployments::probe(ctx, ask)))),
+        maybe(plan.hook.as_ref().map(|ask| ctx.bounded("the hook function's log", hooks::probe(ctx, ask)))),
         maybe(plan.previous.as_ref().map(|ask| ctx.bounded("the last revision that ran fine", changes::previous(ctx, ask)))),
     );
     let mut findings = Findings {
@@ -209,6 +214,7 @@ pub async fn run(ctx: &Ctx<'_>, plan: &Plan) -> Findings {
     findings.network = keep(network, gaps);
     findings.secrets = keep(secrets, gaps).unwrap_or_default();
     findings.deployment = keep(deployment, gaps);
+    findings.hook = keep(hook, gaps);
     findings.previous = keep(previous, gaps);
     findings
 }

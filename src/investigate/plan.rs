@@ -8,6 +8,7 @@ use super::changes::PreviousAsk;
 use super::deployments::DeploymentAsk;
 use super::ecr::ImageAsk;
 use super::elb::{Registration, TargetGroupAsk};
+use super::hooks::HookAsk;
 use super::metrics::MemoryAsk;
 use super::network::{Need, NetworkAsk};
 use super::placement::{InstanceAsk, SubnetAsk};
@@ -29,6 +30,8 @@ pub struct Plan {
     pub network: Option<NetworkAsk>,
     pub secrets: Option<SecretAsk>,
     pub deployment: Option<DeploymentAsk>,
+    /// Part of the `deployment` probe: the hook function that failed it.
+    pub hook: Option<HookAsk>,
     pub previous: Option<PreviousAsk>,
 }
 
@@ -45,7 +48,10 @@ impl Plan {
             ),
             (self.network.is_some(), Probe::Network),
             (self.secrets.is_some(), Probe::Secrets),
-            (self.deployment.is_some(), Probe::Deployment),
+            (
+                self.deployment.is_some() || self.hook.is_some(),
+                Probe::Deployment,
+            ),
             (self.previous.is_some(), Probe::Changes),
         ]
         .into_iter()
@@ -79,7 +85,7 @@ impl Plan {
             self.secrets = None;
         }
         if off(Probe::Deployment) {
-            self.deployment = None;
+            (self.deployment, self.hook) = (None, None);
         }
         if off(Probe::Changes) {
             self.previous = None;
@@ -172,6 +178,9 @@ pub fn plan_early(event: &EcsEvent, quick: &Report, probes: &Probes) -> Plan {
             if categories.iter().any(|c| deployment_probe(*c)) {
                 plan.deployment = deployment_ask(event);
             }
+            if categories.contains(&Category::DeploymentHookFailed) {
+                plan.hook = hook_ask(event);
+            }
         }
     }
     plan.allowed(probes)
@@ -189,6 +198,14 @@ fn deployment_probe(category: Category) -> bool {
             | Category::InfrastructureRole
             | Category::RollbackFailed
     )
+}
+
+/// The hook function a deployment's reason names.
+fn hook_ask(event: &EcsEvent) -> Option<HookAsk> {
+    match &event.detail {
+        Detail::Deployment(change) => HookAsk::from_reason(change.reason.as_deref()?, event.time),
+        _ => None,
+    }
 }
 
 fn deployment_ask(event: &EcsEvent) -> Option<DeploymentAsk> {

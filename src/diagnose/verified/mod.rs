@@ -8,6 +8,7 @@ mod capacity;
 mod changed;
 mod deployment;
 mod health;
+mod hook;
 mod image;
 
 use chrono::{DateTime, Utc};
@@ -68,6 +69,9 @@ fn investigated(
     }
     access::secrets(&mut conclusion, &scene, &findings.secrets);
     access::task_role(&mut conclusion, &scene);
+    if let Some(hook) = &findings.hook {
+        hook::conclude(&mut conclusion, &scene, hook);
+    }
     if let Some(facts) = &findings.deployment {
         deployment::conclude(&mut conclusion, &scene, facts);
     }
