@@ -44,7 +44,7 @@ LAMBDA_ENV := PATH="$(CURDIR)/$(VENV)/bin:$$PATH"
 LAMBDA_BIN := ecs-doctor-lambda
 LAMBDA_TARGET := aarch64-unknown-linux-gnu
 ZIP := target/lambda/$(LAMBDA_BIN)/bootstrap.zip
-TEMPLATES := template.yaml templates/member.yaml
+TEMPLATES := template.yaml templates/member.yaml templates/integrations.yaml
 # The SAM CLI and checkov pin boto3 versions that neither moto's venv nor each other accept:
 # each gets its own venv inside .venv (make clean-venv removes them too).
 SAM := $(VENV)/sam/bin/sam

@@ -106,8 +106,10 @@ async fn main() {
     println!("== running the Lambda under `cargo lambda watch`, sending it 4 events with `cargo lambda invoke`");
     // Flood control and the history in DynamoDB, as the stack deploys it.
     support::flood::create_incident_table(&sdk, "ecs-doctor-incidents").await;
+    let (bus, incidents_queue) = incident_stream(&sdk).await;
     let mut env = aws_env(&moto.endpoint);
     env.push(("TOPIC_ARN", seeded.topic_arn.clone()));
+    env.push(("EVENT_BUS_ARN", bus));
     env.push(("DEDUPE_TABLE", "ecs-doctor-incidents".into()));
     let events = [
         ("oom", oom),
@@ -170,10 +172,13 @@ async fn main() {
         }
         let body = notification["Message"].as_str().unwrap_or_default();
         match path.as_str() {
-            "/https" => println!(
-                "\n== https (Amazon Q Developer custom notification), subject {}:\n{body}",
-                notification["Subject"]
-            ),
+            "/https" => {
+                println!(
+                    "\n== https (Amazon Q Developer custom notification), subject {}:\n{body}",
+                    notification["Subject"]
+                );
+                print_buttons(body);
+            }
             _ => {
                 let report: Value = serde_json::from_str(body).unwrap_or_default();
                 println!(
@@ -201,6 +206,26 @@ async fn main() {
             );
         }
     }
+    println!("\n== the incident stream (EventBridge bus ecs-doctor-incidents → a rule → SQS, as PagerDuty's API destination would take it):");
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let output = sqs
+        .receive_message()
+        .queue_url(&incidents_queue)
+        .max_number_of_messages(10)
+        .wait_time_seconds(1)
+        .send()
+        .await
+        .expect("receive the incident events");
+    for message in output.messages() {
+        let event: Value = serde_json::from_str(message.body().unwrap_or("{}")).unwrap_or_default();
+        println!(
+            "   {} — dedup_key {} — PagerDuty event_action {}, severity {}",
+            event["detail-type"],
+            event["detail"]["incident"]["id"],
+            event["detail"]["pager"]["event_action"],
+            event["detail"]["pager"]["severity"]
+        );
+    }
     // What the history kept, long after ECS forgets the stopped tasks.
     println!("\n== ecs-doctor history --cluster prod --since 1h (the incidents just diagnosed):");
     let history = std::process::Command::new("target/debug/ecs-doctor")
@@ -219,6 +244,77 @@ async fn main() {
 }
 
 /// A worker service whose container logs a crash on a missing DATABASE_URL.
+/// The incident stream: a bus, and a rule that delivers its events to an SQS queue.
+async fn incident_stream(sdk: &aws_config::SdkConfig) -> (String, String) {
+    let events = aws_sdk_eventbridge::Client::new(sdk);
+    let bus = events
+        .create_event_bus()
+        .name("ecs-doctor-incidents")
+        .send()
+        .await
+        .expect("create the incident bus")
+        .event_bus_arn()
+        .unwrap_or_default()
+        .to_string();
+    let sqs = aws_sdk_sqs::Client::new(sdk);
+    let queue = sqs
+        .create_queue()
+        .queue_name("ecs-doctor-incidents")
+        .send()
+        .await
+        .expect("create the incident queue")
+        .queue_url()
+        .unwrap_or_default()
+        .to_string();
+    events
+        .put_rule()
+        .name("to-the-pager")
+        .event_bus_name("ecs-doctor-incidents")
+        .event_pattern(r#"{"source":["ecs-doctor"]}"#)
+        .send()
+        .await
+        .expect("create the rule");
+    events
+        .put_targets()
+        .rule("to-the-pager")
+        .event_bus_name("ecs-doctor-incidents")
+        .targets(
+            aws_sdk_eventbridge::types::Target::builder()
+                .id("pager")
+                .arn(format!(
+                    "arn:aws:sqs:{REGION}:{ACCOUNT}:ecs-doctor-incidents"
+                ))
+                .build()
+                .expect("a target"),
+        )
+        .send()
+        .await
+        .expect("point the rule at the queue");
+    (bus, queue)
+}
+
+/// The buttons Amazon Q Developer shows on a card: the stack's custom actions whose variables
+/// are all on it, with the command each runs.
+fn print_buttons(card: &str) {
+    let card: Value = serde_json::from_str(card).unwrap_or_default();
+    let context = &card["metadata"]["additionalContext"];
+    for action in ecs_doctor::render::actions::CHAT_ACTIONS {
+        let mut command = action.command.to_string();
+        let mut names: Vec<&&str> = action.variables.iter().collect();
+        names.sort_by_key(|name| std::cmp::Reverse(name.len()));
+        let shown = names.into_iter().all(|name| match context[*name].as_str() {
+            Some(value) => {
+                command = command.replace(&format!("${name}"), value);
+                true
+            }
+            None => false,
+        });
+        if shown {
+            println!("   [button] {} → @Amazon Q runs: {command}", action.button);
+        }
+    }
+}
+
 async fn seed_worker(sdk: &aws_config::SdkConfig) -> String {
     let ecs = aws_sdk_ecs::Client::new(sdk);
     let logs = aws_sdk_cloudwatchlogs::Client::new(sdk);

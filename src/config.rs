@@ -61,6 +61,9 @@ pub struct Config {
     /// LOG_QUOTE (tail): how much of the application's log an alert quotes: `tail` (the last
     /// lines, scrubbed), `decisive` (only the lines a rule matched), `none`.
     pub log_quote: crate::render::LogQuote,
+    /// EVENT_BUS_ARN (none): also put each message on this EventBridge bus, the incident stream
+    /// for PagerDuty, incident.io and webhooks (templates/integrations.yaml).
+    pub event_bus: Option<String>,
 }
 
 impl Config {
@@ -96,7 +99,11 @@ impl Config {
                 expected: "one of tail, decisive, none",
             })?,
         };
+        let event_bus = settings
+            .get("EVENT_BUS_ARN")
+            .filter(|bus| !bus.trim().is_empty());
         Ok(Config {
+            event_bus,
             log_quote,
             destinations,
             routing_tags: settings.routing_tags()?,

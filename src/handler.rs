@@ -272,6 +272,7 @@ struct Run<'a> {
     invocation: Invocation,
     /// The history could not keep the published report (a warning, never a lost alert).
     history_failed: bool,
+    stream_failed: bool,
     started: Instant,
     store: Store,
     event: Option<EcsEvent>,
@@ -297,6 +298,7 @@ impl<'a> Run<'a> {
             deadline,
             invocation,
             history_failed: false,
+            stream_failed: false,
             started: Instant::now(),
             store,
             event: None,
@@ -695,7 +697,27 @@ impl<'a> Run<'a> {
                 .add_note(format!("cut to fit SNS: {}", published.cut.join("; ")));
         }
         self.keep_in_history(report, &published.json).await;
+        self.stream(report, &published.json).await;
         Ok(())
+    }
+
+    /// Puts the message on the incident stream (EVENT_BUS_ARN). SNS has the alert already: a
+    /// failure here is a note on the summary line and a metric, never a failed invocation (a
+    /// retry would publish the alert a second time to reach the pager once).
+    async fn stream(&mut self, report: &Report, sent: &str) {
+        let Some(bus) = &self.app.config.event_bus else {
+            return;
+        };
+        let phase = Instant::now();
+        self.stats.aws_calls += 1;
+        let put = crate::stream::put(self.app.clients.eventbridge(), bus, report, sent).await;
+        self.timings.publish += ms_since(phase);
+        if let Err(error) = put {
+            self.stream_failed = true;
+            self.outcome
+                .add_note(format!("not on the incident stream: {error}"));
+            tracing::warn!(error = %error, "the report was published but not put on the incident stream");
+        }
     }
 
     /// Keeps the published report in the history (DEDUPE_TABLE, HISTORY_DAYS). A failure is a
@@ -837,6 +859,7 @@ impl<'a> Run<'a> {
             aws_calls: self.outcome.aws_calls,
             verified: report.map_or(0, verified_facts),
             history_failed: self.history_failed,
+            stream_failed: self.stream_failed,
             durations: vec![
                 ("DurationTotal", total_ms),
                 ("DurationParse", timings.parse),

@@ -24,6 +24,7 @@ pub mod notify;
 pub mod redact;
 pub mod render;
 pub mod report;
+pub mod stream;
 pub mod text;
 
 pub use diagnose::diagnose;

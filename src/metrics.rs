@@ -55,6 +55,8 @@ pub struct Figures {
     pub aws_calls: usize,
     pub verified: usize,
     pub history_failed: bool,
+    /// The incident stream (EVENT_BUS_ARN) did not take the message.
+    pub stream_failed: bool,
     /// (metric name, milliseconds): DurationTotal, DurationGather …
     pub durations: Vec<(&'static str, f64)>,
 }
@@ -80,6 +82,10 @@ fn counts(figures: &Figures) -> Vec<(String, f64)> {
         (
             "HistoryFailures".into(),
             f64::from(u8::from(figures.history_failed)),
+        ),
+        (
+            "StreamFailures".into(),
+            f64::from(u8::from(figures.stream_failed)),
         ),
         ("AwsCalls".into(), figures.aws_calls as f64),
         ("VerifiedFacts".into(), figures.verified as f64),
@@ -192,6 +198,7 @@ mod tests {
             aws_calls: 6,
             verified: 2,
             history_failed: false,
+            stream_failed: false,
             durations: vec![("DurationTotal", 12.5)],
         };
         let invocation = Invocation {

@@ -278,6 +278,12 @@ pub struct Resources {
     pub log_group: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_stream: Option<String>,
+    /// A pause hook's id (`ecs-pause-…`), on a deployment that waits for a person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hook_id: Option<String>,
+    /// The service deployment's ARN, where the event names it (hooks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_deployment: Option<String>,
 }
 
 impl Resources {

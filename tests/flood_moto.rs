@@ -286,3 +286,136 @@ async fn an_invocation_dropped_between_recording_and_publishing_is_published_onc
     let reports = seed::drain(&sdk, &seeded.queue_url).await;
     assert_eq!(reports.len(), 1, "{reports:#?}");
 }
+
+/// The incident stream against moto's EventBridge: with EVENT_BUS_ARN set, every message is
+/// also an event on the bus, and a rule delivers them to an SQS queue (as it would to
+/// PagerDuty's API destination: templates/integrations.yaml) — opened, updated, resolved, in
+/// order, with one dedup key. A crash opens the incident; the circuit breaker's rollback of the
+/// deployment escalates it ("Updated"); the steady state resolves it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_message_reaches_the_incident_stream_in_order_with_one_dedup_key() {
+    let (moto, sdk, seeded) = crash_loop().await;
+    let events = aws_sdk_eventbridge::Client::new(&sdk);
+    let bus = events
+        .create_event_bus()
+        .name("ecs-doctor-incidents")
+        .send()
+        .await
+        .expect("create the bus")
+        .event_bus_arn()
+        .unwrap()
+        .to_string();
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let queue_url = sqs
+        .create_queue()
+        .queue_name("pager")
+        .send()
+        .await
+        .unwrap()
+        .queue_url()
+        .unwrap()
+        .to_string();
+    let queue_arn = format!("arn:aws:sqs:{}:{}:pager", support::REGION, support::ACCOUNT);
+    events
+        .put_rule()
+        .name("to-the-pager")
+        .event_bus_name("ecs-doctor-incidents")
+        .event_pattern(r#"{"source":["ecs-doctor"]}"#)
+        .send()
+        .await
+        .unwrap();
+    events
+        .put_targets()
+        .rule("to-the-pager")
+        .event_bus_name("ecs-doctor-incidents")
+        .targets(
+            aws_sdk_eventbridge::types::Target::builder()
+                .id("pager")
+                .arn(&queue_arn)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let topic_arn = seeded.topic_arn.clone();
+    let bus_arn = bus.clone();
+    let mut config = Config::from_lookup(|name| match name {
+        "TOPIC_ARN" => Some(topic_arn.clone()),
+        "DEDUPE_TABLE" => Some(TABLE.to_string()),
+        "EVENT_BUS_ARN" => Some(bus_arn.clone()),
+        _ => None,
+    })
+    .unwrap();
+    // A short window: its minimum gap between two messages of an incident is the window's.
+    config.dedupe.window = Duration::from_secs(3);
+    let app = App::with_clients(config, moto.clients().await);
+
+    flood::crash_stream(&sdk, &task_id(7)).await;
+    let first = crash_of(&seeded.task_definition_arn, "s-1", &task_id(7));
+    let opened = handle_value(&app, first.clone(), None).await.unwrap();
+    assert_eq!(opened.incident.as_deref(), Some("opened"), "{opened:?}");
+    // The circuit breaker rolls the deployment back right after (event time); the rollback is
+    // processed after the minimum gap between two messages (processing time), which the short
+    // window shortens: the deployment's outcome escalates the incident.
+    tokio::time::sleep(Duration::from_millis(3200)).await;
+    let mut rollback = flood::steady_state("s-2");
+    rollback["detail-type"] = "ECS Deployment State Change".into();
+    rollback["time"] = first["time"].clone();
+    rollback["detail"] = serde_json::json!({
+        "eventType": "INFO", "eventName": "SERVICE_DEPLOYMENT_IN_PROGRESS",
+        "deploymentId": "ecs-svc/2000000000000000000",
+        "reason": "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/1000000000000000000."
+    });
+    let updated = handle_value(&app, rollback, None).await.unwrap();
+    assert_eq!(updated.incident.as_deref(), Some("updated"), "{updated:?}");
+    let steady = handle_value(&app, flood::steady_state("s-3"), None)
+        .await
+        .unwrap();
+    assert_eq!(steady.incident.as_deref(), Some("resolved"), "{steady:?}");
+    assert!(steady.note.is_none(), "{steady:?}");
+
+    let mut received = Vec::new();
+    for _ in 0..5 {
+        let output = sqs
+            .receive_message()
+            .queue_url(&queue_url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .unwrap();
+        for message in output.messages() {
+            received.push(serde_json::from_str::<Value>(message.body().unwrap()).unwrap());
+        }
+        if received.len() >= 3 {
+            break;
+        }
+    }
+    let kinds: Vec<&str> = received
+        .iter()
+        .map(|e| e["detail-type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "ECS Incident Opened",
+            "ECS Incident Updated",
+            "ECS Incident Resolved"
+        ]
+    );
+    let keys: Vec<&str> = received
+        .iter()
+        .map(|e| e["detail"]["incident"]["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        keys.iter().all(|key| *key == keys[0] && !key.is_empty()),
+        "{keys:?}"
+    );
+    assert_eq!(received[0]["source"], "ecs-doctor");
+    assert_eq!(received[2]["detail"]["pager"]["event_action"], "resolve");
+    assert_eq!(
+        received[1]["detail"]["category"],
+        "circuit-breaker-rollback"
+    );
+}

@@ -488,3 +488,160 @@ fn every_event_kind_the_function_reads_is_forwarded_with_the_same_filters() {
         }
     }
 }
+
+/// The custom actions the stack ships are the ones the function's cards are made for
+/// (src/render/actions.rs): the same names, commands, buttons and variables, each variable read
+/// from the card's additionalContext, and a button shown only where all its variables are.
+#[test]
+fn the_chat_actions_in_the_template_are_the_ones_the_cards_carry_variables_for() {
+    use ecs_doctor::render::actions::{CHAT_ACTIONS, VARIABLE_PATH};
+    let template = load("template.yaml");
+    let shipped = resources_of_type(&template, "AWS::Chatbot::CustomAction");
+    assert_eq!(shipped.len(), CHAT_ACTIONS.len());
+    for action in CHAT_ACTIONS {
+        let (_, resource) = shipped
+            .iter()
+            .find(|(_, r)| at(r, &["Properties", "ActionName"]).as_str() == Some(action.name))
+            .unwrap_or_else(|| panic!("template.yaml ships no custom action {}", action.name));
+        let properties = at(resource, &["Properties"]);
+        assert_eq!(at(properties, &["AliasName"]).as_str(), Some(action.alias));
+        assert_eq!(
+            at(properties, &["Definition", "CommandText"]).as_str(),
+            Some(action.command),
+            "{}",
+            action.name
+        );
+        let attachment = &at(properties, &["Attachments"]).as_sequence().unwrap()[0];
+        assert_eq!(
+            at(attachment, &["NotificationType"]).as_str(),
+            Some("Custom")
+        );
+        assert_eq!(
+            at(attachment, &["ButtonText"]).as_str(),
+            Some(action.button)
+        );
+        let variables = at(attachment, &["Variables"]).as_mapping().unwrap();
+        assert_eq!(variables.len(), action.variables.len(), "{}", action.name);
+        for name in action.variables {
+            assert_eq!(
+                variables
+                    .get(serde_norway::Value::String(name.to_string()))
+                    .and_then(|v| v.as_str()),
+                Some(format!("{VARIABLE_PATH}{name}").as_str()),
+                "{}: {name}",
+                action.name
+            );
+            assert!(action.command.contains(&format!("${name}")) || *name == "redeploy");
+        }
+        let criteria = serde_norway::to_string(at(attachment, &["Criteria"])).unwrap();
+        for name in action.variables {
+            assert!(
+                criteria.contains(&format!("VariableName: {name}")),
+                "{}: no criterion on {name}: {criteria}",
+                action.name
+            );
+        }
+    }
+}
+
+/// Applies an EventBridge input transformer to an event: each path of `InputPathsMap` read
+/// (`$.a.b`), each `<name>` of `InputTemplate` replaced by its value as JSON (a string quoted and
+/// escaped, as EventBridge does for a JSON template), a missing path as `null`.
+fn transform(
+    transformer: &Value,
+    event: &serde_json::Value,
+    subs: &[(&str, &str)],
+) -> serde_json::Value {
+    let template = at(transformer, &["InputTemplate"]);
+    let mut text = match template.as_str() {
+        Some(text) => text.to_string(),
+        // !Sub: a tagged value.
+        None => serde_norway::to_string(template).unwrap(),
+    };
+    if let Some(start) = text.find('{') {
+        text = text[start..].trim_end().to_string();
+    }
+    for (name, value) in subs {
+        text = text.replace(&format!("${{{name}}}"), value);
+    }
+    for (name, path) in at(transformer, &["InputPathsMap"]).as_mapping().unwrap() {
+        let (name, path) = (name.as_str().unwrap(), path.as_str().unwrap());
+        let mut value = event;
+        for part in path.trim_start_matches("$.").split('.') {
+            value = value.get(part).unwrap_or(&serde_json::Value::Null);
+        }
+        text = text.replace(&format!("<{name}>"), &value.to_string());
+    }
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+/// The incident events ecs-doctor puts on its bus, as templates/integrations.yaml's input
+/// transformers turn them into PagerDuty Events API v2 and incident.io alert bodies: the fields
+/// each documents as required, with values they accept, and one dedup key for the incident.
+#[test]
+fn the_integrations_turn_incident_events_into_pagerduty_and_incident_io_bodies() {
+    let template = load("templates/integrations.yaml");
+    let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/events/oom.json")).unwrap();
+    let mut report = ecs_doctor::diagnose(&ecs_doctor::Incident::from_event(
+        ecs_doctor::parse(&bytes).unwrap(),
+    ));
+    report.incident.id = "111122223333/eu-west-1/prod/service:api/ecs-svc/1@1764000000000".into();
+    let transformer = |rule: &str| {
+        let targets = at(resource(&template, rule), &["Properties", "Targets"])
+            .as_sequence()
+            .unwrap();
+        at(&targets[0], &["InputTransformer"]).clone()
+    };
+    let (pagerduty, incident_io) = (transformer("PagerDutyRule"), transformer("IncidentIoRule"));
+    let mut keys = Vec::new();
+    for message in ["opened", "updated", "follow-up", "resolved"] {
+        report.incident.message = message.into();
+        let json = ecs_doctor::render::json::render(&report);
+        let event = serde_json::json!({
+            "source": ecs_doctor::stream::SOURCE,
+            "detail-type": ecs_doctor::stream::detail_type(message),
+            "detail": ecs_doctor::stream::detail(&report, &json),
+        });
+        let body = transform(
+            &pagerduty,
+            &event,
+            &[("PagerDutyRoutingKey", "R0UT1NGKEY0000000000000000000000")],
+        );
+        let action = body["event_action"].as_str().unwrap();
+        assert_eq!(
+            action,
+            if message == "resolved" {
+                "resolve"
+            } else {
+                "trigger"
+            }
+        );
+        assert_eq!(body["routing_key"], "R0UT1NGKEY0000000000000000000000");
+        let summary = body["payload"]["summary"].as_str().unwrap();
+        assert!(!summary.is_empty() && summary.len() <= 1024, "{summary}");
+        assert!(["critical", "error", "warning", "info"]
+            .contains(&body["payload"]["severity"].as_str().unwrap()));
+        assert!(body["payload"]["source"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty()));
+        keys.push(body["dedup_key"].as_str().unwrap().to_string());
+
+        let alert = transform(&incident_io, &event, &[]);
+        assert_eq!(
+            alert["status"],
+            if message == "resolved" {
+                "resolved"
+            } else {
+                "firing"
+            }
+        );
+        assert!(alert["title"].as_str().is_some_and(|t| !t.is_empty()));
+        keys.push(alert["deduplication_key"].as_str().unwrap().to_string());
+    }
+    keys.dedup();
+    assert_eq!(
+        keys,
+        [report.incident.id.clone()],
+        "one dedup key for the incident's whole life"
+    );
+}

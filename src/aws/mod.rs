@@ -92,6 +92,7 @@ pub const OWN_ACTIONS: &[&str] = &[
     "dynamodb:UpdateItem",
     "dynamodb:Query",
     "sts:AssumeRole",
+    "events:PutEvents",
 ];
 
 /// Every AWS action ecs-doctor calls, each once. The function's role must grant exactly these.

@@ -36,6 +36,8 @@ fn hook_facts(report: &mut Report, hook: &HookChange) {
         text.push_str(&format!(", expires at {}", expires.to_rfc3339()));
     }
     report.evidence.push(evidence("hook state change", &text));
+    report.resources.hook_id = hook.hook_id.clone();
+    report.resources.service_deployment = hook.service_deployment_arn.clone();
     if hook.event_name != "HOOK_AWAITING_ACTION" {
         return;
     }

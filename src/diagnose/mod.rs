@@ -536,6 +536,8 @@ fn resources(vars: &Vars) -> Resources {
         deployment_id: get("deployment_id"),
         log_group: get("log_group"),
         log_stream: get("log_stream"),
+        hook_id: None,
+        service_deployment: None,
     }
 }
 

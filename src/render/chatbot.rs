@@ -66,6 +66,9 @@ pub fn notification(report: &Report) -> Value {
             "eventType": report.category.id(),
             "relatedResources": related_resources(report),
             "additionalContext": additional_context(report),
+            // The stack's custom actions (render/actions.rs) read their variables from
+            // additionalContext; each button shows only where its variables are.
+            "enableCustomActions": true,
         }),
     );
     Value::Object(root)
@@ -329,15 +332,30 @@ fn related_resources(report: &Report) -> Vec<String> {
     .collect()
 }
 
+/// Where it happened (the places), and the variables of the custom actions that apply. An
+/// action's variable is an identifier passed to a command as it is: never cut or escaped (a cut
+/// ARN would run another command); one that does not fit is left out, and its button with it.
 fn additional_context(report: &Report) -> Map<String, Value> {
-    report
+    let mut context: Map<String, Value> = report
         .places()
         .into_iter()
         .filter_map(|place| {
             let value = fit(&one_line(&place.value), QUOTE_MAX_CHARS, escape);
             (!value.is_empty()).then(|| (place.key.to_owned(), Value::String(value)))
         })
-        .collect()
+        .collect();
+    for (name, value) in super::actions::variables(report) {
+        let plain = value.len() <= 1024
+            && value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '/' | '-' | '_' | '.'));
+        if plain {
+            context.insert(name.to_owned(), Value::String(value));
+        } else {
+            context.remove(name);
+        }
+    }
+    context
 }
 
 /// Quoted text made inert for Slack-style markdown: `&`, `<`, `>` as entities (no `<!here>`,

@@ -4,6 +4,7 @@
 //! Every string of the report is scrubbed of secrets once, here, before any rendering sees it:
 //! the engine scrubs too, and this is the second lock on the same door.
 
+pub mod actions;
 pub mod chatbot;
 pub mod json;
 mod scrub;
@@ -240,6 +241,8 @@ pub(crate) mod tests {
                 deployment_id: Some("ecs-svc/1234567890123456789".into()),
                 log_group: Some("/ecs/checkout".into()),
                 log_stream: Some("api/api/0f3a9c1d2e4b4f6a8b7c6d5e4f3a2b1c".into()),
+                hook_id: None,
+                service_deployment: None,
             },
             evidence: vec![
                 Evidence {

@@ -73,7 +73,7 @@ scrub_fields!(RootCause { rule, title, summary; category });
 scrub_fields!(EventInfo { id, detail_type, name, time; });
 scrub_fields!(Resources {
     account, region, cluster, service, task_arn, task_id, task_definition, container,
-    deployment_id, log_group, log_stream;
+    deployment_id, log_group, log_stream, hook_id, service_deployment;
 });
 scrub_fields!(Evidence { source, text, verified_by; });
 scrub_fields!(Step { title, command; });
