@@ -28,6 +28,7 @@ struct Inner {
     cloudwatch: OnceLock<aws_sdk_cloudwatch::Client>,
     secretsmanager: OnceLock<aws_sdk_secretsmanager::Client>,
     ssm: OnceLock<aws_sdk_ssm::Client>,
+    kms: OnceLock<aws_sdk_kms::Client>,
     /// Logs clients for other regions (`awslogs-region` may differ from the cluster's).
     logs_by_region: Arc<Mutex<HashMap<String, aws_sdk_cloudwatchlogs::Client>>>,
     /// ECR clients for other regions and registries (a repository in another region).
@@ -68,6 +69,8 @@ lazy_client! {
     cloudwatch: aws_sdk_cloudwatch,
     secretsmanager: aws_sdk_secretsmanager,
     ssm: aws_sdk_ssm,
+    /// The secrets' keys (DescribeKey only).
+    kms: aws_sdk_kms,
 }
 
 impl Clients {

@@ -10,6 +10,7 @@
 //! `ecs-doctor history` groups a query's items by incident; `ecs-doctor show` prints one
 //! incident's (or task's) stored report as the alert showed it.
 
+use crate::aws::actions;
 use std::collections::BTreeMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -125,8 +126,12 @@ pub async fn record(
         .map_err(|error| HistoryError::Aws {
             operation: "PutItem",
             table: table.to_string(),
-            reason: crate::gather::gaps::from_sdk_error("the history", "dynamodb:PutItem", &error)
-                .reason,
+            reason: crate::gather::gaps::from_sdk_error(
+                "the history",
+                actions::DYNAMODB_PUT_ITEM,
+                &error,
+            )
+            .reason,
         })?;
     Ok(())
 }
@@ -185,8 +190,12 @@ pub async fn entries(
         let item = item.map_err(|error| HistoryError::Aws {
             operation: "Query",
             table: table.to_string(),
-            reason: crate::gather::gaps::from_sdk_error("the history", "dynamodb:Query", &error)
-                .reason,
+            reason: crate::gather::gaps::from_sdk_error(
+                "the history",
+                actions::DYNAMODB_QUERY,
+                &error,
+            )
+            .reason,
         })?;
         found.push(entry(&item));
         if query.limit > 0 && found.len() >= query.limit {
