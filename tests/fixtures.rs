@@ -20,6 +20,8 @@ fn expected_category(name: &str) -> Category {
         "permission-denied-exit-126" => "permission-denied-exec",
         "sigkill-without-reason" => "other",
         "placement-resources-fargate" => "placement-resources",
+        // The two-minute warning: RUNNING, desiredStatus STOPPED, stopCode TerminationNotice.
+        "spot-interruption-notice" => "spot-interruption",
         other => other,
     };
     Category::from_id(id).unwrap_or_else(|| panic!("events/{name}.json names no category"))
@@ -141,6 +143,30 @@ fn missing_database_url_is_found_in_the_log_and_quoted() {
         "{}",
         report.summary
     );
+}
+
+#[test]
+fn a_spot_interruption_notice_on_a_running_task_is_a_spot_interruption_not_a_running_task() {
+    let report = diagnose_fixture("spot-interruption-notice");
+    assert_eq!(report.category, Category::SpotInterruption, "{}", report.title);
+    assert!(
+        report
+            .evidence
+            .iter()
+            .any(|e| e.text.contains("TerminationNotice")),
+        "{:#?}",
+        report.evidence
+    );
+    // Not every stop in progress: a running task the scheduler is stopping waits for STOPPED.
+    let mut event: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(events_dir().join("spot-interruption-notice.json")).unwrap(),
+    )
+    .unwrap();
+    event["detail"]["stopCode"] = "ServiceSchedulerInitiated".into();
+    event["detail"]["stoppedReason"] = "Scaling activity initiated by deployment".into();
+    let event = ecs_doctor::parse(&serde_json::to_vec(&event).unwrap()).unwrap();
+    let report = diagnose(&Incident::from_event(event));
+    assert_eq!(report.category.id(), "task-running");
 }
 
 #[test]
