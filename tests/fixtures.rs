@@ -148,7 +148,12 @@ fn missing_database_url_is_found_in_the_log_and_quoted() {
 #[test]
 fn a_spot_interruption_notice_on_a_running_task_is_a_spot_interruption_not_a_running_task() {
     let report = diagnose_fixture("spot-interruption-notice");
-    assert_eq!(report.category, Category::SpotInterruption, "{}", report.title);
+    assert_eq!(
+        report.category,
+        Category::SpotInterruption,
+        "{}",
+        report.title
+    );
     assert!(
         report
             .evidence
