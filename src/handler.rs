@@ -873,8 +873,9 @@ fn unrecognized_reason(report: &Report) -> Option<String> {
     if report.category != Category::Other {
         return None;
     }
+    // "task stoppedReason" and "container api reason": the case differs.
     let said = report.evidence.iter().find(|item| {
-        item.source.ends_with("reason")
+        item.source.to_ascii_lowercase().ends_with("reason")
             || item.source.starts_with("service")
             || item.source.starts_with("deployment")
     })?;
@@ -945,6 +946,19 @@ mod tests {
             budget,
             Duration::ZERO,
             "less than the reserve left: publish at once"
+        );
+    }
+
+    #[test]
+    fn a_tasks_stopped_reason_reaches_raw_reason_when_no_container_gives_one() {
+        let event = crate::parse(include_bytes!("../events/other.json")).unwrap();
+        let report = diagnose(&Incident::from_event(event));
+        assert_eq!(report.category, Category::Other);
+        assert_eq!(
+            unrecognized_reason(&report).as_deref(),
+            Some(
+                "UnexpectedPlatformError: the platform could not complete the request (code 7731)"
+            )
         );
     }
 

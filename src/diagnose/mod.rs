@@ -1,7 +1,7 @@
 //! The diagnosis engine: an `Incident` in, a `Report` out. Pure: no AWS call, no clock, no I/O,
 //! so it is deterministic, fast and testable from a JSON fixture.
 //!
-//! A task stop is decided in phases, each a slice of the rule catalog in `rules.rs`:
+//! A task stop is decided in phases, each a slice of the rule catalog in `rules/`:
 //! 1. what ECS said: the containers' `reason`, the task's `stoppedReason` and `stopCode`
 //!    (the container-level reason wins over the task-level "Essential container in task exited");
 //! 2. the exit code of the essential container that failed first;
