@@ -624,6 +624,10 @@ impl<'a> Run<'a> {
                     framed = message::storm(framed, &placement.scope, &storm);
                     self.outcome.incident = Some("storm".into());
                 }
+                StormDecision::Grows(storm) => {
+                    framed = message::storm_grew(framed, &placement.scope, &storm);
+                    self.outcome.incident = Some("storm-update".into());
+                }
                 StormDecision::Joins(storm) => {
                     self.flood()
                         .confirm(&placement.scope, &event_id, &recorded, self.app.now.ms())
