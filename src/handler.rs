@@ -732,9 +732,16 @@ impl<'a> Run<'a> {
         )
         .await;
         self.timings.publish += ms_since(phase);
-        if let Err(error) = kept {
-            self.history_failed = true;
-            tracing::warn!(error = %error, "the report was published but not kept in the history");
+        match kept {
+            Ok(crate::incidents::history::Kept::Written) => {}
+            Ok(crate::incidents::history::Kept::AlreadyKept) => {
+                self.outcome
+                    .add_note("the history already kept this event's report (a retry)");
+            }
+            Err(error) => {
+                self.history_failed = true;
+                tracing::warn!(error = %error, "the report was published but not kept in the history");
+            }
         }
     }
 
