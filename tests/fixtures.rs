@@ -175,6 +175,56 @@ fn a_spot_interruption_notice_on_a_running_task_is_a_spot_interruption_not_a_run
 }
 
 #[test]
+fn the_grace_period_step_is_about_one_and_a_half_times_the_start_up_the_log_states() {
+    let bytes = std::fs::read(events_dir().join("elb-health-check.json")).unwrap();
+    let mut incident = Incident::from_event(ecs_doctor::parse(&bytes).unwrap());
+    incident.logs.push(LogTail {
+        container: "api".into(),
+        log_group: Some("/ecs/checkout".into()),
+        log_stream: None,
+        region: Some("eu-west-1".into()),
+        lines: vec![
+            "INFO 1 --- [main] c.a.CheckoutApplication : Started CheckoutApplication in 95.2 seconds (process running for 97.0)".into(),
+            "GET /healthz 503 2ms (warming)".into(),
+        ],
+    });
+    let report = diagnose(&incident);
+    assert_eq!(report.category, Category::ElbHealthCheck);
+    let step = report
+        .next_steps
+        .iter()
+        .find(|step| step.title.starts_with("Give slow starters time"))
+        .expect("the grace period step");
+    assert!(
+        step.title
+            .ends_with("(about 1.5x the start-up time, which the log puts at 95 s)"),
+        "{}",
+        step.title
+    );
+    assert!(
+        step.command
+            .as_deref()
+            .unwrap()
+            .contains("--health-check-grace-period-seconds 150 "),
+        "{:?}",
+        step.command
+    );
+    // Without a stated start-up time, no number is made up.
+    let report = diagnose_fixture("elb-health-check");
+    let command = report
+        .next_steps
+        .iter()
+        .find_map(|step| step.command.clone().filter(|c| c.contains("grace-period")))
+        .unwrap();
+    assert!(
+        command.contains(
+            "--health-check-grace-period-seconds <about 1.5x the start-up time, in seconds>"
+        ),
+        "{command}"
+    );
+}
+
+#[test]
 fn next_steps_are_filled_with_the_real_names() {
     let report = diagnose_fixture("oom");
     let commands: Vec<&str> = report
