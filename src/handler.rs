@@ -30,6 +30,7 @@ use crate::metrics::{Figures, Invocation};
 use crate::notify::{self, NotifyError};
 use crate::render::render;
 use crate::report::{Category, Report};
+use tracing::Instrument;
 
 /// Where processing time comes from: the system clock, or a test's.
 #[derive(Clone, Default)]
@@ -240,11 +241,17 @@ pub async fn handle_invocation(
     deadline: Option<SystemTime>,
     invocation: Invocation,
 ) -> Result<Outcome, HandlerError> {
-    let mut run = Run::new(app, deadline, invocation);
-    let result = run.process(payload).await.map(|_| ());
-    run.finish();
-    run.summary(&result);
-    result.map(|()| run.outcome.clone())
+    // Every line logged while it runs carries the invocation's keys (crate::logging).
+    let span = crate::logging::invocation_span(&invocation);
+    async move {
+        let mut run = Run::new(app, deadline, invocation);
+        let result = run.process(payload).await.map(|_| ());
+        run.finish();
+        run.summary(&result);
+        result.map(|()| run.outcome.clone())
+    }
+    .instrument(span)
+    .await
 }
 
 /// Milliseconds per phase, for the summary line.
@@ -619,6 +626,10 @@ impl<'a> Run<'a> {
                     framed = message::storm(framed, &placement.scope, &storm);
                     self.outcome.incident = Some("storm".into());
                 }
+                StormDecision::Grows(storm) => {
+                    framed = message::storm_grew(framed, &placement.scope, &storm);
+                    self.outcome.incident = Some("storm-update".into());
+                }
                 StormDecision::Joins(storm) => {
                     self.flood()
                         .confirm(&placement.scope, &event_id, &recorded, self.app.now.ms())
@@ -743,9 +754,16 @@ impl<'a> Run<'a> {
         )
         .await;
         self.timings.publish += ms_since(phase);
-        if let Err(error) = kept {
-            self.history_failed = true;
-            tracing::warn!(error = %error, "the report was published but not kept in the history");
+        match kept {
+            Ok(crate::incidents::history::Kept::Written) => {}
+            Ok(crate::incidents::history::Kept::AlreadyKept) => {
+                self.outcome
+                    .add_note("the history already kept this event's report (a retry)");
+            }
+            Err(error) => {
+                self.history_failed = true;
+                tracing::warn!(error = %error, "the report was published but not kept in the history");
+            }
         }
     }
 
@@ -774,27 +792,28 @@ impl<'a> Run<'a> {
             Err(HandlerError::Publish(_)) => "publish-failed",
         };
         let invocation = &self.invocation;
-        let trace = invocation.xray_trace_id.as_deref().unwrap_or("");
+        // The invocation's keys (function_request_id, cold_start …) come from its span.
         if let Err(error) = result {
-            tracing::error!(error = %error, function_name = %invocation.function_name,
-                function_request_id = %invocation.function_request_id, xray_trace_id = trace,
+            tracing::error!(error = %error,
                 "the invocation fails so Lambda retries it and the failure queue keeps it");
         }
         let total_ms = ms_since(self.started);
         tracing::info!(
             summary = true,
             outcome,
-            function_name = %invocation.function_name,
-            function_request_id = %invocation.function_request_id,
-            xray_trace_id = trace,
-            cold_start = invocation.cold_start,
             event_id = event.and_then(|e| e.id.as_deref()).unwrap_or(""),
             detail_type = event.map(|e| e.detail.detail_type()).unwrap_or(""),
             category = report.map(|r| r.category.id()).unwrap_or(""),
             severity = report.map(|r| r.severity.id()).unwrap_or(""),
             notify = report.is_some_and(|r| r.notify),
-            cluster = report.and_then(|r| r.resources.cluster.as_deref()).unwrap_or(""),
-            service = report.and_then(|r| r.resources.service.as_deref()).unwrap_or(""),
+            cluster = report
+                .and_then(|r| r.resources.cluster.as_deref())
+                .unwrap_or(""),
+            // `service` is Powertools' (the function's, from the span): the ECS service is
+            // `ecs_service`.
+            ecs_service = report
+                .and_then(|r| r.resources.service.as_deref())
+                .unwrap_or(""),
             incident = self.outcome.incident.as_deref().unwrap_or(""),
             incident_id = self.outcome.incident_id.as_deref().unwrap_or(""),
             gaps = report.map_or(0, |r| r.gaps.len()),
@@ -888,8 +907,9 @@ fn unrecognized_reason(report: &Report) -> Option<String> {
     if report.category != Category::Other {
         return None;
     }
+    // "task stoppedReason" and "container api reason": the case differs.
     let said = report.evidence.iter().find(|item| {
-        item.source.ends_with("reason")
+        item.source.to_ascii_lowercase().ends_with("reason")
             || item.source.starts_with("service")
             || item.source.starts_with("deployment")
     })?;
@@ -960,6 +980,19 @@ mod tests {
             budget,
             Duration::ZERO,
             "less than the reserve left: publish at once"
+        );
+    }
+
+    #[test]
+    fn a_tasks_stopped_reason_reaches_raw_reason_when_no_container_gives_one() {
+        let event = crate::parse(include_bytes!("../events/other.json")).unwrap();
+        let report = diagnose(&Incident::from_event(event));
+        assert_eq!(report.category, Category::Other);
+        assert_eq!(
+            unrecognized_reason(&report).as_deref(),
+            Some(
+                "UnexpectedPlatformError: the platform could not complete the request (code 7731)"
+            )
         );
     }
 

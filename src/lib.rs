@@ -19,6 +19,7 @@ pub mod incident;
 pub mod incidents;
 pub mod investigate;
 pub mod live;
+pub mod logging;
 pub mod metrics;
 pub mod notify;
 pub mod redact;

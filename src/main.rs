@@ -1,41 +1,27 @@
-//! The Lambda: JSON logs, settings from the environment, the clients once, then one handler call
-//! per event. Everything else lives in the library.
+//! The Lambda: JSON logs (`ecs_doctor::logging`), settings from the environment, the clients
+//! once, then one handler call per event. Everything else lives in the library.
 
 use ecs_doctor::config::Config;
 use ecs_doctor::handler::{handle, App};
+use ecs_doctor::logging;
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
-use tracing_subscriber::filter::{LevelFilter, Targets};
 
 // One thread: a Lambda handles one event at a time, and the reads run concurrently on one
 // thread as well as on two (they wait on the network); a single-threaded runtime spares the
 // cross-thread wake-ups (BENCHMARKS.md: the CPU per event).
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    // AWS_LAMBDA_LOG_LEVEL is what the console's "log level" sets; RUST_LOG wins for development
-    // (`info`, `ecs_doctor=debug,info`: target=level directives, without EnvFilter's regular
-    // expressions, which would be the binary's only ones).
-    let filter = std::env::var("RUST_LOG")
-        .ok()
-        .or_else(|| {
-            std::env::var("AWS_LAMBDA_LOG_LEVEL")
-                .ok()
-                .map(|level| level.to_ascii_lowercase().replace("fatal", "error"))
-        })
-        .and_then(|directives| directives.parse::<Targets>().ok())
-        .unwrap_or_else(|| Targets::new().with_default(LevelFilter::INFO));
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .flatten_event(true)
-        .with_current_span(false)
-        .with_span_list(false)
-        .with_target(false)
-        .with_ansi(false)
-        .finish();
-    tracing::subscriber::set_global_default(tracing_subscriber::layer::SubscriberExt::with(
-        subscriber, filter,
-    ))
-    .expect("the only subscriber");
+    let (rust_log, lambda_level) = (
+        std::env::var("RUST_LOG").ok(),
+        std::env::var("AWS_LAMBDA_LOG_LEVEL").ok(),
+    );
+    let filter = logging::filter(rust_log.as_deref(), lambda_level.as_deref());
+    tracing::subscriber::set_global_default(logging::subscriber(std::io::stdout, filter))
+        .expect("the only subscriber");
+    if let Some(problem) = logging::log_level_problem(lambda_level.as_deref()) {
+        tracing::error!(problem = %problem, "ecs-doctor's metrics are dropped at this log level");
+    }
 
     let config = Config::from_env().inspect_err(|error| {
         tracing::error!(error = %error, "ecs-doctor cannot start: fix the function's environment");

@@ -1,12 +1,21 @@
 //! The function observed the way Lambda users expect: one CloudWatch embedded metric format
 //! (EMF) line per invocation, and the Powertools field names (`cold_start`,
-//! `function_request_id`, `xray_trace_id`, `function_name`) on the lines that matter.
+//! `function_request_id`, `xray_trace_id`, `function_name`) on it (and, through the
+//! invocation's span, on every log line: `crate::logging`).
+//!
+//! The line carries `"level": "INFO"` (`crate::logging::METRIC_LINE_LEVEL`): Lambda's log-level
+//! filtering reads `level` (a line without one counts as INFO) and drops what is below the
+//! function's ApplicationLogLevel. The metric line is information, not an error, so it is INFO,
+//! and the stack keeps ApplicationLogLevel at INFO; a raised level is reported at start as an
+//! ERROR (`crate::logging::log_level_problem`). A higher level on the metric line would keep the
+//! metrics under a raised setting, but would make every invocation an error in the log.
 //!
 //! EMF is a JSON object with an `_aws` member that CloudWatch Logs turns into metrics; no crate
 //! is needed to write one. Dimensions are kept few on purpose (each combination is a metric you
 //! pay for): every metric by `function`; `Invocations` also by `function, outcome`; `Alerts`
-//! also by `function, category, severity`. Cluster and service ride along as properties, for Logs
-//! Insights (`filter cluster = "prod"`), not as dimensions.
+//! also by `function, category, severity`. Cluster and ECS service ride along as properties
+//! (`cluster`, `ecs_service`: `service` is Powertools' key for the function), for Logs Insights
+//! (`filter cluster = "prod"`), not as dimensions.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -21,6 +30,10 @@ static COLD: AtomicBool = AtomicBool::new(true);
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Invocation {
     pub function_name: String,
+    /// The ARN the function was invoked by (a version or alias ARN when one was called).
+    pub function_arn: String,
+    /// MB.
+    pub function_memory_size: i32,
     pub function_request_id: String,
     pub xray_trace_id: Option<String>,
     /// The first invocation of this execution environment.
@@ -30,8 +43,15 @@ pub struct Invocation {
 impl Invocation {
     /// From the Lambda context: the first call in a process is the cold start.
     pub fn from_context(context: &lambda_runtime::Context) -> Invocation {
+        let name = &context.env_config.function_name;
         Invocation {
-            function_name: std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_default(),
+            function_name: if name.is_empty() {
+                std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_default()
+            } else {
+                name.clone()
+            },
+            function_arn: context.invoked_function_arn.clone(),
+            function_memory_size: context.env_config.memory,
             function_request_id: context.request_id.clone(),
             xray_trace_id: context.xray_trace_id.clone(),
             cold_start: COLD.swap(false, Ordering::Relaxed),
@@ -153,6 +173,7 @@ pub fn emf_line(
     } else {
         &invocation.function_name
     };
+    root.insert("level".into(), json!(crate::logging::METRIC_LINE_LEVEL));
     root.insert("function".into(), json!(function));
     root.insert("outcome".into(), json!(figures.outcome));
     for (name, value) in [
@@ -160,7 +181,8 @@ pub fn emf_line(
         ("severity", &figures.severity),
         ("message", &figures.message),
         ("cluster", &figures.cluster),
-        ("service", &figures.service),
+        // `service` is Powertools' name for the function itself (crate::logging::SERVICE).
+        ("ecs_service", &figures.service),
         ("xray_trace_id", &invocation.xray_trace_id),
     ] {
         if let Some(value) = value {
@@ -203,6 +225,8 @@ mod tests {
         };
         let invocation = Invocation {
             function_name: "ecs-doctor".into(),
+            function_arn: "arn:aws:lambda:eu-west-1:1:function:ecs-doctor".into(),
+            function_memory_size: 128,
             function_request_id: "r-1".into(),
             xray_trace_id: None,
             cold_start: true,
@@ -234,5 +258,18 @@ mod tests {
         assert_eq!(line["GapsAccessDenied"], 1.0);
         assert_eq!(line["cold_start"], true);
         assert_eq!(line["function"], "ecs-doctor");
+    }
+
+    /// Lambda's log-level filtering reads `level`; the stack keeps ApplicationLogLevel at INFO.
+    #[test]
+    fn the_metric_line_carries_level_info_for_lambdas_log_level_filter() {
+        let line: Value = serde_json::from_str(&emf_line(
+            NAMESPACE,
+            &Invocation::default(),
+            &Figures::default(),
+            0,
+        ))
+        .unwrap();
+        assert_eq!(line["level"], "INFO");
     }
 }

@@ -13,6 +13,7 @@
 //! policies (`{"team": ["payments"]}`) hold for every subscriber of the per-format topics; on the
 //! all-in-one topic, filter the JSON bodies with `FilterPolicyScope=MessageBody`.
 
+use crate::aws::actions;
 use aws_sdk_sns::types::MessageAttributeValue;
 use serde_json::json;
 
@@ -268,7 +269,7 @@ pub async fn send(
         request = request.message_attributes(name, value);
     }
     let output = request.send().await.map_err(|error| {
-        let gap = gaps::from_sdk_error("the SNS topic", "sns:Publish", &error);
+        let gap = gaps::from_sdk_error("the SNS topic", actions::SNS_PUBLISH, &error);
         let fix = if gap.kind == GapKind::AccessDenied {
             format!("grant sns:Publish on {topic_arn} to the function's role (and kms:GenerateDataKey and kms:Decrypt if the topic is encrypted)")
         } else {

@@ -6,7 +6,7 @@ use crate::incident::Gap;
 
 macro_rules! categories {
     ($( $(#[$doc:meta])* $variant:ident = $id:literal, $group:ident, notify: $notify:literal, $severity:ident, $meaning:literal; )*) => {
-        /// A failure category from `CATEGORIES.md`. The ids are a public interface (the JSON's
+        /// A failure category from `docs/categories.md`. The ids are a public interface (the JSON's
         /// `category`, the SNS attribute, users' filter policies): they never change meaning.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Category { $( $(#[$doc])* $variant, )* }

@@ -87,7 +87,7 @@ pub fn detail(report: &Report, machine_json: &str) -> Value {
 /// Why the stream could not take a message (the alert is out already: a gap, never a retry).
 #[derive(Debug, thiserror::Error)]
 pub enum StreamError {
-    #[error("events:PutEvents on {bus} failed: {reason} (grant events:PutEvents on the bus to the function's role, or unset EVENT_BUS_ARN)")]
+    #[error("putting the event on {bus} failed: {reason} (grant the function's role PutEvents on the bus, or unset EVENT_BUS_ARN)")]
     Put { bus: String, reason: String },
     #[error("the bus {bus} refused the incident event: {code}: {message}")]
     Refused {

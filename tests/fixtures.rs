@@ -31,6 +31,8 @@ fn expected_category(name: &str) -> Category {
         "instance-agent-disconnected" => "agent-disconnected",
         "instance-health-ok" => "steady-state",
         "instance-gpu-impaired" => "infrastructure-health",
+        // The two-minute warning: RUNNING, desiredStatus STOPPED, stopCode TerminationNotice.
+        "spot-interruption-notice" => "spot-interruption",
         other => other,
     };
     Category::from_id(id).unwrap_or_else(|| panic!("events/{name}.json names no category"))
@@ -151,6 +153,85 @@ fn missing_database_url_is_found_in_the_log_and_quoted() {
         report.summary.contains("KeyError: 'DATABASE_URL'"),
         "{}",
         report.summary
+    );
+}
+
+#[test]
+fn a_spot_interruption_notice_on_a_running_task_is_a_spot_interruption_not_a_running_task() {
+    let report = diagnose_fixture("spot-interruption-notice");
+    assert_eq!(
+        report.category,
+        Category::SpotInterruption,
+        "{}",
+        report.title
+    );
+    assert!(
+        report
+            .evidence
+            .iter()
+            .any(|e| e.text.contains("TerminationNotice")),
+        "{:#?}",
+        report.evidence
+    );
+    // Not every stop in progress: a running task the scheduler is stopping waits for STOPPED.
+    let mut event: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(events_dir().join("spot-interruption-notice.json")).unwrap(),
+    )
+    .unwrap();
+    event["detail"]["stopCode"] = "ServiceSchedulerInitiated".into();
+    event["detail"]["stoppedReason"] = "Scaling activity initiated by deployment".into();
+    let event = ecs_doctor::parse(&serde_json::to_vec(&event).unwrap()).unwrap();
+    let report = diagnose(&Incident::from_event(event));
+    assert_eq!(report.category.id(), "task-running");
+}
+
+#[test]
+fn the_grace_period_step_is_about_one_and_a_half_times_the_start_up_the_log_states() {
+    let bytes = std::fs::read(events_dir().join("elb-health-check.json")).unwrap();
+    let mut incident = Incident::from_event(ecs_doctor::parse(&bytes).unwrap());
+    incident.logs.push(LogTail {
+        container: "api".into(),
+        log_group: Some("/ecs/checkout".into()),
+        log_stream: None,
+        region: Some("eu-west-1".into()),
+        lines: vec![
+            "INFO 1 --- [main] c.a.CheckoutApplication : Started CheckoutApplication in 95.2 seconds (process running for 97.0)".into(),
+            "GET /healthz 503 2ms (warming)".into(),
+        ],
+    });
+    let report = diagnose(&incident);
+    assert_eq!(report.category, Category::ElbHealthCheck);
+    let step = report
+        .next_steps
+        .iter()
+        .find(|step| step.title.starts_with("Give slow starters time"))
+        .expect("the grace period step");
+    assert!(
+        step.title
+            .ends_with("(about 1.5x the start-up time, which the log puts at 95 s)"),
+        "{}",
+        step.title
+    );
+    assert!(
+        step.command
+            .as_deref()
+            .unwrap()
+            .contains("--health-check-grace-period-seconds 150 "),
+        "{:?}",
+        step.command
+    );
+    // Without a stated start-up time, no number is made up.
+    let report = diagnose_fixture("elb-health-check");
+    let command = report
+        .next_steps
+        .iter()
+        .find_map(|step| step.command.clone().filter(|c| c.contains("grace-period")))
+        .unwrap();
+    assert!(
+        command.contains(
+            "--health-check-grace-period-seconds <about 1.5x the start-up time, in seconds>"
+        ),
+        "{command}"
     );
 }
 

@@ -565,13 +565,22 @@ async fn a_secret_that_does_not_exist_is_named_and_a_denied_one_gets_the_policy_
     let moto = Moto::start();
     let world = World::new(&moto).await;
     let secrets = aws_sdk_secretsmanager::Client::new(&world.sdk);
+    // The secret names its key by an alias, as DescribeSecret then returns it.
+    let kms = aws_sdk_kms::Client::new(&world.sdk);
+    let key = kms.create_key().send().await.unwrap();
+    let key = key.key_metadata().unwrap();
+    let key_arn = key.arn().unwrap().to_string();
+    kms.create_alias()
+        .alias_name("alias/api-secrets")
+        .target_key_id(key.key_id())
+        .send()
+        .await
+        .unwrap();
     let kept = secrets
         .create_secret()
         .name("prod/api-key")
         .secret_string("not-a-real-key")
-        .kms_key_id(format!(
-            "arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-        ))
+        .kms_key_id("alias/api-secrets")
         .send()
         .await
         .unwrap()
@@ -642,7 +651,7 @@ async fn a_secret_that_does_not_exist_is_named_and_a_denied_one_gets_the_policy_
     let facts = verified(&report, "secretsmanager:DescribeSecret");
     assert!(
         facts[0].starts_with(
-            "exists (for API_KEY of container api); encrypted with KMS key arn:aws:kms:"
+            "exists (for API_KEY of container api); encrypted with KMS key alias/api-secrets"
         ),
         "{facts:?}"
     );
@@ -665,9 +674,15 @@ async fn a_secret_that_does_not_exist_is_named_and_a_denied_one_gets_the_policy_
         )),
         "{command}"
     );
+    // A policy on the alias would not cover the key (KMS developer guide): the key's ARN.
     assert!(
-        command.contains(r#""Action":"kms:Decrypt","Resource":"arn:aws:kms:"#),
+        command.contains(&format!(r#""Action":"kms:Decrypt","Resource":"{key_arn}""#)),
         "{command}"
+    );
+    assert!(!command.contains("alias/"), "{command}");
+    assert_eq!(
+        verified(&report, "kms:DescribeKey"),
+        ["customer managed, Enabled (the key behind alias/api-secrets); encrypts API_KEY of container api"]
     );
 }
 

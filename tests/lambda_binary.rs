@@ -135,6 +135,38 @@ async fn the_lambda_binary_answers_each_event_and_logs_one_summary_line() {
             "{summary}"
         );
     }
+    // Every line of an invocation carries its keys (the invocation's span), not only the
+    // summary: the unreadable event's error line names its request too.
+    let lines: Vec<Value> = run
+        .output
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line.get("_aws").is_none() && line.get("level").is_some())
+        .collect();
+    let unreadable = lines
+        .iter()
+        .find(|line| line.get("unreadable_event").is_some())
+        .expect("the unreadable event's line");
+    assert_eq!(unreadable["level"], "ERROR");
+    assert_eq!(
+        unreadable["function_request_id"], summaries[2]["function_request_id"],
+        "{unreadable}"
+    );
+    for line in lines
+        .iter()
+        .filter(|line| line.get("event_id").is_some() || line.get("unreadable_event").is_some())
+    {
+        assert_eq!(line["service"], "ecs-doctor", "{line}");
+        assert_eq!(line["function_name"], "ecs-doctor", "{line}");
+        assert_eq!(line["function_memory_size"], 256, "{line}");
+        assert!(
+            line["function_arn"]
+                .as_str()
+                .is_some_and(|arn| arn.starts_with("arn:aws:lambda:")),
+            "{line}"
+        );
+    }
+    // Lambda's log-level filter reads `level`: the metric lines are INFO.
     // One embedded-metric-format line per invocation, the unreadable event counted in its own.
     let metrics: Vec<Value> = run
         .output
@@ -143,6 +175,7 @@ async fn the_lambda_binary_answers_each_event_and_logs_one_summary_line() {
         .filter(|line| line.get("_aws").is_some())
         .collect();
     assert_eq!(metrics.len(), 4, "{}", run.output);
+    assert!(metrics.iter().all(|line| line["level"] == "INFO"));
     assert_eq!(metrics[0]["Opened"], 1.0, "{}", metrics[0]);
     assert_eq!(
         metrics[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"],

@@ -1,12 +1,13 @@
 //! The deployment templates against the code: the function's role grants every AWS action the
-//! code calls (ecs_doctor::aws::aws_actions()) and nothing beyond them but what the platform needs;
+//! code calls (ecs_doctor::aws::actions::ALL, the constants the call sites use) and nothing
+//! beyond them but what the platform needs;
 //! the member role grants the read actions only; the settings the template passes are the ones
 //! the code reads; and nothing is lost (retries, on-failure destination, alarms).
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use ecs_doctor::aws::{aws_actions, member_read_actions};
+use ecs_doctor::aws::{actions, member_read_actions};
 use serde_norway::{Mapping, Value};
 
 /// Actions the function's role needs that the code does not call itself, each with its reason.
@@ -206,7 +207,7 @@ fn the_function_role_grants_exactly_the_actions_the_code_calls() {
         .iter()
         .map(|(action, _)| action.to_string())
         .collect();
-    let called: BTreeSet<String> = aws_actions().iter().map(|a| a.to_string()).collect();
+    let called: BTreeSet<String> = actions::ALL.iter().map(|a| a.to_string()).collect();
     let missing: Vec<_> = called.difference(&granted).collect();
     assert!(
         missing.is_empty(),
@@ -216,7 +217,7 @@ fn the_function_role_grants_exactly_the_actions_the_code_calls() {
     let extra: Vec<_> = granted.difference(&expected).collect();
     assert!(
         extra.is_empty(),
-        "template.yaml grants {extra:?}, which neither the code (AWS_ACTIONS) nor the platform (PLATFORM_ACTIONS) needs"
+        "template.yaml grants {extra:?}, which neither the code (src/aws/actions.rs ALL) nor the platform (PLATFORM_ACTIONS) needs"
     );
     let unused: Vec<_> = platform.difference(&granted).collect();
     assert!(
@@ -348,6 +349,9 @@ fn no_event_is_lost_retries_then_the_failure_queue_then_an_alarm() {
     for alarm in [
         metric("Errors"),
         metric("ApproximateNumberOfMessagesVisible"),
+        // Events the on-failure destination could not take, and events Lambda dropped.
+        metric("DestinationDeliveryFailures"),
+        metric("AsyncEventsDropped"),
     ] {
         let actions = at(alarm, &["Properties", "AlarmActions"])
             .as_sequence()
@@ -644,4 +648,114 @@ fn the_integrations_turn_incident_events_into_pagerduty_and_incident_io_bodies()
         [report.incident.id.clone()],
         "one dedup key for the incident's whole life"
     );
+}
+
+/// The dashboard's text: its body with the `!Sub` variables left as they are.
+fn dashboard_body(template: &Value) -> String {
+    let body = at(
+        resource(template, "Dashboard"),
+        &["Properties", "DashboardBody"],
+    );
+    let (_, argument) = intrinsic(body).expect("a !Sub");
+    match argument {
+        Value::Sequence(parts) => parts[0].as_str().unwrap().to_string(),
+        other => other.as_str().unwrap().to_string(),
+    }
+}
+
+/// What Logs Insights documents and a query must not rely on: a bare field as a condition
+/// (JSON booleans read as 1 and 0: `summary = 1`, or `ispresent(summary)`), and sorting on
+/// `count` (the function's name, not a field: `stats count(*) as n … | sort n desc`).
+fn query_problems(query: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut aliases = Vec::new();
+    for command in query.split('|').map(str::trim) {
+        if let Some(conditions) = command.strip_prefix("filter ") {
+            for condition in conditions.split(" and ").flat_map(|c| c.split(" or ")) {
+                let condition = condition.trim();
+                let compares = ["=", "<", ">", " like ", "ispresent(", " in "]
+                    .iter()
+                    .any(|operator| condition.contains(operator));
+                if !compares {
+                    problems.push(format!("bare condition '{condition}' in: {query}"));
+                }
+            }
+        }
+        if command.starts_with("stats ") {
+            aliases.extend(
+                command
+                    .split(" as ")
+                    .skip(1)
+                    .filter_map(|rest| rest.split_whitespace().next()),
+            );
+        }
+        if let Some(sort) = command.strip_prefix("sort ") {
+            let field = sort.split_whitespace().next().unwrap_or_default();
+            if field == "count" || (command.contains("count") && !aliases.contains(&field)) {
+                problems.push(format!("sort on '{field}', not a stats alias, in: {query}"));
+            }
+        }
+    }
+    problems
+}
+
+#[test]
+fn logs_insights_queries_use_the_documented_forms() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let body = dashboard_body(&load("template.yaml"));
+    let dashboard: serde_json::Value = serde_json::from_str(&body).expect("the body is JSON");
+    let mut queries: Vec<String> = dashboard["widgets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|widget| widget["properties"]["query"].as_str())
+        .map(str::to_string)
+        .collect();
+    queries.extend(
+        readme
+            .lines()
+            // Query lines of the README's code blocks.
+            .filter(|line| {
+                ["fields ", "filter ", "stats ", "SOURCE "]
+                    .iter()
+                    .any(|start| line.starts_with(start))
+            })
+            .map(str::to_string),
+    );
+    assert!(queries.len() >= 2, "{queries:#?}");
+    let problems: Vec<String> = queries.iter().flat_map(|q| query_problems(q)).collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+    assert!(!query_problems(
+        "fields a | filter summary and unrecognized | stats count(*) by r | sort count desc"
+    )
+    .is_empty());
+}
+
+#[test]
+fn the_dashboards_search_quotes_the_hyphenated_namespace() {
+    let body = dashboard_body(&load("template.yaml"));
+    let dashboard: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let expressions: Vec<&str> = dashboard["widgets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|widget| {
+            widget["properties"]["metrics"]
+                .as_array()
+                .into_iter()
+                .flatten()
+        })
+        .flat_map(|metric| metric.as_array().into_iter().flatten())
+        .filter_map(|item| item["expression"].as_str())
+        .collect();
+    assert!(!expressions.is_empty());
+    for expression in expressions {
+        // CloudWatch's search syntax: a namespace with characters other than letters, digits,
+        // '.', '_', '/', '#' and ':' is quoted ('{"ecs-doctor",…}').
+        assert!(
+            !expression.contains("{ecs-doctor,") && expression.contains("{\"ecs-doctor\","),
+            "{expression}"
+        );
+    }
 }

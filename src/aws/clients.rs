@@ -29,6 +29,7 @@ struct Inner {
     secretsmanager: OnceLock<aws_sdk_secretsmanager::Client>,
     ssm: OnceLock<aws_sdk_ssm::Client>,
     eventbridge: OnceLock<aws_sdk_eventbridge::Client>,
+    kms: OnceLock<aws_sdk_kms::Client>,
     /// Logs clients for other regions (`awslogs-region` may differ from the cluster's).
     logs_by_region: Arc<Mutex<HashMap<String, aws_sdk_cloudwatchlogs::Client>>>,
     /// ECR clients for other regions and registries (a repository in another region).
@@ -71,6 +72,8 @@ lazy_client! {
     ssm: aws_sdk_ssm,
     /// The incident stream (EVENT_BUS_ARN).
     eventbridge: aws_sdk_eventbridge,
+    /// The secrets' keys (DescribeKey only).
+    kms: aws_sdk_kms,
 }
 
 impl Clients {

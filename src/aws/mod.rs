@@ -4,6 +4,7 @@
 //! and the list of every action the code calls (the IAM templates are checked against it).
 
 pub mod accounts;
+pub mod actions;
 pub mod caches;
 pub mod clients;
 
@@ -15,18 +16,19 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 
 pub use accounts::{Accounts, CrossAccountConfig};
+use actions::*;
 pub use caches::Caches;
 pub use clients::Clients;
 
 /// What every failure reads in the account it happened in: the task definition, the service,
 /// the log tail, the sibling tasks, and the service's tags (routing).
 pub const READ_ACTIONS: &[&str] = &[
-    "ecs:DescribeTaskDefinition",
-    "ecs:DescribeServices",
-    "ecs:ListTasks",
-    "ecs:DescribeTasks",
-    "ecs:ListTagsForResource",
-    "logs:GetLogEvents",
+    ECS_DESCRIBE_TASK_DEFINITION,
+    ECS_DESCRIBE_SERVICES,
+    ECS_LIST_TASKS,
+    ECS_DESCRIBE_TASKS,
+    ECS_LIST_TAGS_FOR_RESOURCE,
+    LOGS_GET_LOG_EVENTS,
 ];
 
 /// What the investigation's probes read, by probe (PROBES turns them on and off; see
@@ -35,67 +37,68 @@ pub const PROBE_ACTIONS: &[(&str, &[&str])] = &[
     (
         "image",
         &[
-            "ecr:DescribeImages",
-            "ecr:BatchGetImage",
-            "ecr:GetRepositoryPolicy",
+            ECR_DESCRIBE_IMAGES,
+            ECR_BATCH_GET_IMAGE,
+            ECR_GET_REPOSITORY_POLICY,
         ],
     ),
     (
         "load-balancer",
-        &[
-            "elasticloadbalancing:DescribeTargetGroups",
-            "elasticloadbalancing:DescribeTargetHealth",
-        ],
+        &[ELB_DESCRIBE_TARGET_GROUPS, ELB_DESCRIBE_TARGET_HEALTH],
     ),
-    ("memory", &["cloudwatch:GetMetricData"]),
+    ("memory", &[CLOUDWATCH_GET_METRIC_DATA]),
     (
         "placement",
         &[
-            "ec2:DescribeSubnets",
-            "ecs:ListContainerInstances",
-            "ecs:DescribeContainerInstances",
+            EC2_DESCRIBE_SUBNETS,
+            ECS_LIST_CONTAINER_INSTANCES,
+            ECS_DESCRIBE_CONTAINER_INSTANCES,
         ],
     ),
     (
         "network",
         &[
-            "ec2:DescribeSubnets",
-            "ec2:DescribeRouteTables",
-            "ec2:DescribeVpcEndpoints",
-            "ec2:DescribeSecurityGroups",
+            EC2_DESCRIBE_SUBNETS,
+            EC2_DESCRIBE_ROUTE_TABLES,
+            EC2_DESCRIBE_VPC_ENDPOINTS,
+            EC2_DESCRIBE_SECURITY_GROUPS,
         ],
     ),
     (
         "secrets",
-        &["secretsmanager:DescribeSecret", "ssm:DescribeParameters"],
+        &[
+            SECRETSMANAGER_DESCRIBE_SECRET,
+            SSM_DESCRIBE_PARAMETERS,
+            KMS_DESCRIBE_KEY,
+        ],
     ),
     (
         "deployment",
         &[
-            "ecs:ListServiceDeployments",
-            "ecs:DescribeServiceDeployments",
-            "ecs:DescribeServiceRevisions",
-            "cloudwatch:DescribeAlarms",
-            "logs:FilterLogEvents",
+            ECS_LIST_SERVICE_DEPLOYMENTS,
+            ECS_DESCRIBE_SERVICE_DEPLOYMENTS,
+            ECS_DESCRIBE_SERVICE_REVISIONS,
+            CLOUDWATCH_DESCRIBE_ALARMS,
+            LOGS_FILTER_LOG_EVENTS,
         ],
     ),
     // What changed since the last good revision reads task definitions (READ_ACTIONS).
-    ("changes", &["ecs:DescribeTaskDefinition"]),
+    ("changes", &[ECS_DESCRIBE_TASK_DEFINITION]),
 ];
 
 /// What only the function itself does, in its own account: publish, keep the incident state and
-/// history (DEDUPE_TABLE), and assume member accounts' roles.
+/// history (DEDUPE_TABLE: GetItem, conditional PutItem, Query), and assume member accounts' roles.
 pub const OWN_ACTIONS: &[&str] = &[
-    "sns:Publish",
-    "dynamodb:GetItem",
-    "dynamodb:PutItem",
-    "dynamodb:UpdateItem",
-    "dynamodb:Query",
-    "sts:AssumeRole",
-    "events:PutEvents",
+    SNS_PUBLISH,
+    DYNAMODB_GET_ITEM,
+    DYNAMODB_PUT_ITEM,
+    DYNAMODB_QUERY,
+    STS_ASSUME_ROLE,
+    EVENTS_PUT_EVENTS,
 ];
 
-/// Every AWS action ecs-doctor calls, each once. The function's role must grant exactly these.
+/// Every AWS action ecs-doctor calls, each once, in the order of its groups ([`actions::ALL`]
+/// holds the same set). The function's role must grant exactly these.
 pub fn aws_actions() -> Vec<&'static str> {
     let mut actions = member_read_actions();
     for action in OWN_ACTIONS {

@@ -69,8 +69,12 @@ enum Command {
     /// List the incidents the function alerted on in a cluster, newest first (kept HISTORY_DAYS
     /// in the function's table, long after ECS forgets its stopped tasks).
     History {
+        /// The cluster's ARN, or its name in --account and --region.
         #[arg(long)]
         cluster: String,
+        /// The cluster's account (default: your credentials' account).
+        #[arg(long)]
+        account: Option<String>,
         #[arg(long, conflicts_with = "task")]
         service: Option<String>,
         /// A task id (its incident, if it was the one that alerted).
@@ -91,8 +95,12 @@ enum Command {
     /// --cluster.
     Show {
         target: String,
+        /// With a task id: the cluster's ARN, or its name in --account and --region.
         #[arg(long)]
         cluster: Option<String>,
+        /// The cluster's account (default: your credentials' account).
+        #[arg(long)]
+        account: Option<String>,
         #[arg(long, env = "DEDUPE_TABLE")]
         table: Option<String>,
         #[arg(long)]
@@ -262,7 +270,7 @@ async fn diagnose_command(
 async fn history_table(
     table: Option<String>,
     region: Option<String>,
-) -> Result<(aws_sdk_dynamodb::Client, String)> {
+) -> Result<(aws_config::SdkConfig, String)> {
     let Some(table) = table else {
         bail!("no history table: pass --table NAME or set DEDUPE_TABLE to the function's table (the stack's IncidentsTable output: aws cloudformation describe-stacks --stack-name ecs-doctor --query \"Stacks[0].Outputs\"); the function keeps reports there for HISTORY_DAYS (default 30; 0 turns it off)");
     };
@@ -274,17 +282,74 @@ async fn history_table(
     if config.region().is_none() {
         bail!("no AWS region: pass --region, or set AWS_REGION or a profile's region");
     }
-    Ok((aws_sdk_dynamodb::Client::new(&config), table))
+    Ok((config, table))
+}
+
+/// The account a cluster given by name is in: --account, else your credentials' own.
+async fn account_of(config: &aws_config::SdkConfig, account: Option<String>) -> Result<String> {
+    if let Some(account) = account {
+        return Ok(account);
+    }
+    let identity = aws_sdk_sts::Client::new(config)
+        .get_caller_identity()
+        .send()
+        .await
+        .context("could not tell your account (sts get-caller-identity): pass --account, or the cluster's ARN")?;
+    identity
+        .account()
+        .map(str::to_string)
+        .context("sts get-caller-identity named no account: pass --account, or the cluster's ARN")
+}
+
+/// The cluster as the history keys it: an ARN, or a name in the account and the region.
+async fn cluster_key(
+    config: &aws_config::SdkConfig,
+    cluster: &str,
+    account: Option<String>,
+) -> Result<ecs_doctor::incidents::history::ClusterKey> {
+    use ecs_doctor::incidents::history::ClusterKey;
+    if cluster.starts_with("arn:") {
+        return Ok(ClusterKey::parse(cluster, None, None)?);
+    }
+    let account = account_of(config, account).await?;
+    let region = config.region().map(|region| region.to_string());
+    Ok(ClusterKey::parse(
+        cluster,
+        Some(&account),
+        region.as_deref(),
+    )?)
+}
+
+/// What `history` was asked, as typed.
+struct HistoryArgs {
+    cluster: String,
+    account: Option<String>,
+    service: Option<String>,
+    task: Option<String>,
+    since: String,
 }
 
 async fn history(
-    query: ecs_doctor::incidents::history::Query,
+    args: HistoryArgs,
     table: Option<String>,
     region: Option<String>,
     format: ListFormat,
 ) -> Result<String> {
-    let (dynamodb, table) = history_table(table, region).await?;
-    let entries = ecs_doctor::incidents::history::entries(&dynamodb, &table, &query).await?;
+    let (config, table) = history_table(table, region).await?;
+    let now = chrono::Utc::now();
+    let query = ecs_doctor::incidents::history::Query {
+        cluster: cluster_key(&config, &args.cluster, args.account).await?,
+        service: args.service,
+        task: args.task,
+        incident: None,
+        since: Some(ecs_doctor::incidents::history::parse_since(
+            &args.since,
+            now,
+        )?),
+        limit: 1000,
+    };
+    let dynamodb = aws_sdk_dynamodb::Client::new(&config);
+    let entries = ecs_doctor::incidents::history::entries(&dynamodb, &table, &query, now).await?;
     let incidents = ecs_doctor::incidents::history::incidents(&entries);
     if let ListFormat::Json = format {
         return Ok(serde_json::to_string_pretty(&incidents)?);
@@ -319,20 +384,37 @@ async fn history(
 async fn show(
     target: &str,
     cluster: Option<&str>,
+    account: Option<String>,
     table: Option<String>,
     region: Option<String>,
     format: Format,
 ) -> Result<String> {
-    let (dynamodb, table) = history_table(table, region).await?;
-    let query = ecs_doctor::incidents::history::show_query(target, cluster)?;
-    let entries = ecs_doctor::incidents::history::entries(&dynamodb, &table, &query).await?;
+    let (config, table) = history_table(table, region).await?;
+    // A task id is looked up in its cluster: an ARN, or a name in the account and the region.
+    let (account, region) = match cluster.filter(|cluster| !cluster.starts_with("arn:")) {
+        Some(_) => (
+            Some(account_of(&config, account).await?),
+            config.region().map(|region| region.to_string()),
+        ),
+        None => (account, None),
+    };
+    let query = ecs_doctor::incidents::history::show_query(
+        target,
+        cluster,
+        account.as_deref(),
+        region.as_deref(),
+    )?;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&config);
+    let entries =
+        ecs_doctor::incidents::history::entries(&dynamodb, &table, &query, chrono::Utc::now())
+            .await?;
     // The diagnosis: the newest message that is not a follow-up or the resolution.
     let Some(entry) = entries
         .iter()
         .find(|e| e.kind != "follow-up" && e.kind != "resolved")
         .or(entries.first())
     else {
-        bail!("nothing stored for '{target}' in cluster {} (table {table}); `ecs-doctor history --cluster {}` lists what is", query.cluster, query.cluster);
+        bail!("nothing stored for '{target}' in cluster {} (table {table}); `ecs-doctor history --cluster {}` lists what is", query.cluster, query.cluster.arn());
     };
     if let Format::Json = format {
         return Ok(entry.report.clone());
@@ -365,6 +447,7 @@ fn run(cli: Cli) -> Result<String> {
     match cli.command {
         Command::History {
             cluster,
+            account,
             service,
             task,
             since,
@@ -372,26 +455,30 @@ fn run(cli: Cli) -> Result<String> {
             region,
             format,
         } => {
-            let query = ecs_doctor::incidents::history::Query {
+            let args = HistoryArgs {
                 cluster,
+                account,
                 service,
                 task,
-                incident: None,
-                since: Some(ecs_doctor::incidents::history::parse_since(
-                    &since,
-                    chrono::Utc::now(),
-                )?),
-                limit: 1000,
+                since,
             };
-            block_on(history(query, table, region, format))
+            block_on(history(args, table, region, format))
         }
         Command::Show {
             target,
             cluster,
+            account,
             table,
             region,
             format,
-        } => block_on(show(&target, cluster.as_deref(), table, region, format)),
+        } => block_on(show(
+            &target,
+            cluster.as_deref(),
+            account,
+            table,
+            region,
+            format,
+        )),
         Command::Diagnose {
             cluster,
             task,

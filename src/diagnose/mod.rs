@@ -1,7 +1,7 @@
 //! The diagnosis engine: an `Incident` in, a `Report` out. Pure: no AWS call, no clock, no I/O,
 //! so it is deterministic, fast and testable from a JSON fixture.
 //!
-//! A task stop is decided in phases, each a slice of the rule catalog in `rules.rs`:
+//! A task stop is decided in phases, each a slice of the rule catalog in `rules/`:
 //! 1. what ECS said: the containers' `reason`, the task's `stoppedReason` and `stopCode`
 //!    (the container-level reason wins over the task-level "Essential container in task exited");
 //! 2. the exit code of the essential container that failed first;
@@ -692,6 +692,9 @@ fn task_vars(vars: &mut Vars, incident: &Incident, task: &Task, verdict: &TaskVe
         });
     put(vars, "memory_limit", memory_limit.as_deref());
     let tail = incident.log_tail(name);
+    if let Some(tail) = tail {
+        startup_vars(vars, &tail.lines);
+    }
     let log_group = tail
         .and_then(|t| t.log_group.clone())
         .or_else(|| definition.and_then(|d| d.log.as_ref()?.awslogs_group().map(str::to_string)));
@@ -705,6 +708,30 @@ fn task_vars(vars: &mut Vars, incident: &Incident, task: &Task, verdict: &TaskVe
         Some(format!("{prefix}/{name}/{}", task.id()?))
     });
     put(vars, "log_stream", log_stream.as_deref());
+}
+
+/// The start-up time the application's log states (its last statement), and a grace period of
+/// about 1.5 times it, rounded up to ten seconds: what the load balancer should wait.
+fn startup_vars(vars: &mut Vars, lines: &[String]) {
+    let Some(seconds) = lines
+        .iter()
+        .rev()
+        .find_map(|line| shapes::startup_seconds(line))
+    else {
+        return;
+    };
+    let shown = if seconds >= 10.0 {
+        format!("{seconds:.0}")
+    } else {
+        format!("{seconds:.1}")
+    };
+    let grace = ((seconds * 1.5 / 10.0).ceil() as i64 * 10).max(10);
+    vars.insert(
+        "startup_clause",
+        format!(", which the log puts at {shown} s"),
+    );
+    vars.insert("startup_seconds", shown);
+    vars.insert("suggested_grace_period", grace.to_string());
 }
 
 /// `123.dkr.ecr.eu-west-1.amazonaws.com/api:1.4` → repository `api`, tag `1.4`, region (ECR

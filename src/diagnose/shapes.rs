@@ -55,6 +55,61 @@ pub fn causes(line: &str) -> Vec<Cause> {
     found
 }
 
+/// How long the application says its start-up took, in seconds:
+/// `(?i)\b(started|startup|start-up|ready)\b[^\n]{0,60}? in \[?(\d+(\.\d+)?)\]? ?(ms|milliseconds|s|secs?|seconds)\b`
+/// — Spring Boot's "Started CheckoutApplication in 42.7 seconds", Quarkus's "started in
+/// 2.345s", Micronaut's "Startup completed in 812ms", Tomcat's "Server startup in [2345]
+/// milliseconds". A measurement the application made, not an estimate ("takes ~45 s").
+pub fn startup_seconds(line: &str) -> Option<f64> {
+    let bytes = line.as_bytes();
+    find_all_ci(bytes, " in ").find_map(|at| {
+        let before = &bytes[at.saturating_sub(60)..at];
+        let said = ["started", "startup", "start-up", "ready"]
+            .iter()
+            .any(|word| {
+                find_all_ci(before, word).any(|start| {
+                    starts_word(before, start) && ends_word(before, start + word.len())
+                })
+            });
+        if !said {
+            return None;
+        }
+        duration_at(&bytes[at + " in ".len()..])
+    })
+}
+
+/// `\[?(\d+(\.\d+)?)\]? ?(ms|milliseconds|s|secs?|seconds)\b` at the start of `bytes`, in
+/// seconds (under an hour: a longer one is no start-up).
+fn duration_at(bytes: &[u8]) -> Option<f64> {
+    let bracket = usize::from(bytes.first() == Some(&b'['));
+    let digits = bytes[bracket..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit() || **b == b'.')
+        .count();
+    let number: f64 = std::str::from_utf8(&bytes[bracket..bracket + digits])
+        .ok()?
+        .parse()
+        .ok()?;
+    let mut at = bracket + digits;
+    if bracket == 1 {
+        (bytes.get(at) == Some(&b']')).then_some(())?;
+        at += 1;
+    }
+    if bytes.get(at) == Some(&b' ') {
+        at += 1;
+    }
+    let unit_len = bytes[at..]
+        .iter()
+        .take_while(|b| b.is_ascii_alphabetic())
+        .count();
+    let seconds = match bytes[at..at + unit_len].to_ascii_lowercase().as_slice() {
+        b"ms" | b"milliseconds" => number / 1000.0,
+        b"s" | b"sec" | b"secs" | b"seconds" => number,
+        _ => return None,
+    };
+    (seconds > 0.0 && seconds < 3600.0).then_some(seconds)
+}
+
 /// `(?-i:KeyError: '[A-Z][A-Z0-9_]+')`
 pub fn key_error(bytes: &[u8]) -> bool {
     let needle = b"KeyError: '";
@@ -389,4 +444,43 @@ fn principal_before(line: &str, at: usize) -> Option<(usize, &str)> {
             .count();
     let user = head_end.checked_sub("User:".len())?;
     (&line[user..head_end] == "User:").then_some((user, token))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn start_up_times_the_frameworks_log_are_read_in_seconds() {
+        let read = |line: &str| startup_seconds(line);
+        assert_eq!(
+            read("2026-11-20 INFO 1 --- [main] c.a.CheckoutApplication : Started CheckoutApplication in 42.7 seconds (process running for 44.1)"),
+            Some(42.7)
+        );
+        assert_eq!(
+            read("INFO  [io.quarkus] checkout 1.8.3 on JVM started in 2.345s. Listening on: http://0.0.0.0:8080"),
+            Some(2.345)
+        );
+        assert_eq!(
+            read("INFO  io.micronaut.runtime.Micronaut - Startup completed in 812ms. Server Running: http://localhost:8080"),
+            Some(0.812)
+        );
+        assert_eq!(
+            read("INFO [main] org.apache.catalina.startup.Catalina.start Server startup in [2345] milliseconds"),
+            Some(2.345)
+        );
+    }
+
+    #[test]
+    fn an_estimate_or_another_duration_is_no_start_up_time() {
+        for line in [
+            "info: checkout-api 1.8.3 warming caches (this takes ~45 s)",
+            "GET /healthz 503 2ms (warming)",
+            "request completed in 35 ms",
+            "Started job in queue default",
+            "restarted in 5 seconds",
+        ] {
+            assert_eq!(startup_seconds(line), None, "{line}");
+        }
+    }
 }

@@ -80,6 +80,26 @@ pub fn failed_container<'a>(task: &'a Task, td: Option<&TaskDefinition>) -> Opti
         .map(|(_, container)| container)
 }
 
+/// The Spot interruption a task not yet stopped announces: desiredStatus STOPPED, and a stop
+/// code or reason that falls to the Spot rule (the two-minute warning Fargate Spot sends as a
+/// task state change: stopCode TerminationNotice or SpotInterruption, "Your Spot Task was
+/// interrupted."). Other stops in progress wait for their STOPPED event, which says more.
+fn interruption_notice(task: &Task) -> Option<&'static Rule> {
+    if task.desired_status.as_deref() != Some("STOPPED") {
+        return None;
+    }
+    let by_code = task.stop_code.as_deref().and_then(classify::by_stop_code);
+    let by_reason = || {
+        task.stopped_reason
+            .as_deref()
+            .and_then(classify::said)
+            .map(|said| said.rule)
+    };
+    by_code
+        .or_else(by_reason)
+        .filter(|rule| rule.category == Category::SpotInterruption)
+}
+
 /// Classifies one task. `incident` supplies the log tails and the service (`None` for sibling
 /// tasks, which are tallied from ECS's own facts only).
 pub fn classify_task(
@@ -135,6 +155,11 @@ fn decide(task: &Task, td: Option<&TaskDefinition>, failed: Option<&Container>) 
     let stopped =
         task.last_status.as_deref().is_none_or(|s| s == "STOPPED") || task.stopped_at.is_some();
     if !stopped {
+        // A Spot task told it will be interrupted is still RUNNING, to stop within two minutes.
+        if let Some(rule) = interruption_notice(task) {
+            let reason = task.stopped_reason.as_deref().filter(|r| !r.is_empty());
+            return verdict(rule, Decided::StopCode, None, reason);
+        }
         return verdict(classify::not_stopped(), Decided::NotStopped, None, None);
     }
     if let Some((said, container, text)) = strongest_said(task, td) {

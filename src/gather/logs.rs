@@ -1,6 +1,7 @@
 //! The last lines of the failed container's log, when the awslogs driver wrote it.
 
 use super::{gaps, Ctx};
+use crate::aws::actions;
 use crate::event::{Container, Task};
 use crate::incident::{Gap, GapKind, LogTail, TaskDefinition};
 
@@ -105,7 +106,7 @@ pub async fn tail(
         .limit(lines.clamp(1, 10_000))
         .send()
         .await
-        .map_err(|error| gaps::from_sdk_error(&what, "logs:GetLogEvents", &error))?;
+        .map_err(|error| gaps::from_sdk_error(&what, actions::LOGS_GET_LOG_EVENTS, &error))?;
     let raw: Vec<String> = output
         .events()
         .iter()

@@ -2,10 +2,17 @@
 //! as sent, in the flood-control table (DEDUPE_TABLE) for HISTORY_DAYS, keyed so that a
 //! cluster's history is one query, newest first:
 //!
-//! - `pk` `history#CLUSTER`, `sk` `PUBLISHED_AT#INCIDENT_ID#KIND` (RFC 3339, milliseconds);
-//! - `incident_id`, `kind` (opened, updated, follow-up, resolved, storm), `account`, `region`,
-//!   `cluster`, `service`, `task_id`, `category`, `severity`, `title`, `occurrences`,
-//!   `published_at` (ms), `report` (the machine JSON), `expires_at` (TTL, seconds).
+//! - `pk` `history#ACCOUNT#REGION#CLUSTER`: a cluster is its account, region and name (two
+//!   accounts' `prod` clusters are two histories);
+//! - `sk` `EVENT_TIME#EVENT_ID` (RFC 3339, milliseconds): the event that was published, written
+//!   once (a conditional write), so a retried invocation cannot keep it twice;
+//! - `incident_id`, `kind` (opened, updated, follow-up, resolved, storm, storm-update),
+//!   `event_id`, `account`, `region`, `cluster`, `service`, `task_id`, `category`, `severity`,
+//!   `title`, `occurrences`, `published_at` (ms), `report` (the machine JSON), `expires_at` (TTL,
+//!   seconds).
+//!
+//! DynamoDB deletes expired items when it gets to them (typically within a few days), so a
+//! read leaves out the items whose `expires_at` has passed.
 //!
 //! `ecs-doctor history` groups a query's items by incident; `ecs-doctor show` prints one
 //! incident's (or task's) stored report as the alert showed it.
@@ -13,9 +20,11 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::aws::actions;
 use crate::incidents::store::{n, s};
 use crate::report::Report;
 
@@ -67,12 +76,76 @@ pub enum HistoryError {
     Usage(String),
 }
 
-fn pk(cluster: &str) -> String {
-    format!("history#{cluster}")
+/// A cluster as the history keys it: its account, region and name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClusterKey {
+    pub account: String,
+    pub region: String,
+    pub name: String,
+}
+
+impl ClusterKey {
+    /// A cluster ARN (`arn:aws:ecs:REGION:ACCOUNT:cluster/NAME`), or a name in `account` and
+    /// `region`.
+    pub fn parse(
+        cluster: &str,
+        account: Option<&str>,
+        region: Option<&str>,
+    ) -> Result<ClusterKey, HistoryError> {
+        if let Some(arn) = crate::arn::Arn::parse(cluster) {
+            let name = arn.resource.strip_prefix("cluster/").ok_or_else(|| {
+                HistoryError::Usage(format!(
+                    "--cluster {cluster}: expected a cluster ARN (…:cluster/NAME) or a name"
+                ))
+            })?;
+            return Ok(ClusterKey {
+                account: arn.account.to_string(),
+                region: arn.region.to_string(),
+                name: name.to_string(),
+            });
+        }
+        match (account, region) {
+            (Some(account), Some(region)) => Ok(ClusterKey {
+                account: account.to_string(),
+                region: region.to_string(),
+                name: cluster.to_string(),
+            }),
+            _ => Err(HistoryError::Usage(format!(
+                "cluster {cluster} needs its account and region: pass the cluster's ARN, or --account and --region"
+            ))),
+        }
+    }
+
+    fn pk(&self) -> String {
+        format!("history#{}#{}#{}", self.account, self.region, self.name)
+    }
+
+    /// The cluster's ARN, for `--cluster`.
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:ecs:{}:{}:cluster/{}",
+            self.region, self.account, self.name
+        )
+    }
+}
+
+impl std::fmt::Display for ClusterKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({} {})", self.name, self.account, self.region)
+    }
+}
+
+/// What keeping a report did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kept {
+    Written,
+    /// The event's report was kept before (a retried invocation): nothing was written.
+    AlreadyKept,
 }
 
 /// Keeps one published report: `sent` is its machine JSON as published (scrubbed, and cut if
-/// SNS's limit cut it). One PutItem.
+/// SNS's limit cut it). One conditional PutItem, keyed by the event: a retried invocation
+/// finds its report kept.
 pub async fn record(
     dynamodb: &aws_sdk_dynamodb::Client,
     table: &str,
@@ -80,61 +153,102 @@ pub async fn record(
     sent: &str,
     now_ms: i64,
     days: u32,
-) -> Result<(), HistoryError> {
-    let published = DateTime::from_timestamp_millis(now_ms).unwrap_or_default();
+) -> Result<Kept, HistoryError> {
+    let mut request = dynamodb
+        .put_item()
+        .table_name(table)
+        .condition_expression("attribute_not_exists(sk)");
+    for (name, value) in item(report, sent, now_ms, days) {
+        request = request.item(name, value);
+    }
+    match request.send().await {
+        Ok(_) => Ok(Kept::Written),
+        Err(error) if error.code() == Some("ConditionalCheckFailedException") => {
+            Ok(Kept::AlreadyKept)
+        }
+        Err(error) => Err(HistoryError::Aws {
+            operation: "PutItem",
+            table: table.to_string(),
+            reason: crate::gather::gaps::from_sdk_error(
+                "the history",
+                actions::DYNAMODB_PUT_ITEM,
+                &error,
+            )
+            .reason,
+        }),
+    }
+}
+
+/// The item of one published report (pure).
+fn item(
+    report: &Report,
+    sent: &str,
+    now_ms: i64,
+    days: u32,
+) -> Vec<(&'static str, AttributeValue)> {
     let resources = &report.resources;
-    let cluster = resources.cluster.clone().unwrap_or_else(|| "-".into());
+    let part = |value: &Option<String>| value.clone().unwrap_or_else(|| "-".into());
+    let cluster = ClusterKey {
+        account: part(&resources.account),
+        region: part(&resources.region),
+        name: part(&resources.cluster),
+    };
     let kind = if report.incident.message.is_empty() {
         "published"
     } else {
         report.incident.message.as_str()
     };
+    let event_id = report
+        .event
+        .id
+        .clone()
+        .unwrap_or_else(|| format!("published-{now_ms}"));
     let incident_id = if report.incident.id.is_empty() {
-        report.event.id.clone().unwrap_or_default()
+        event_id.clone()
     } else {
         report.incident.id.clone()
     };
+    // The event's own time: the same on every retry, so the key is too.
+    let event_time = report
+        .event
+        .time
+        .as_deref()
+        .and_then(|time| DateTime::parse_from_rfc3339(time).ok())
+        .map(|time| time.with_timezone(&Utc))
+        .or_else(|| DateTime::from_timestamp_millis(now_ms))
+        .unwrap_or_default();
     let text = |value: &Option<String>| s(&crate::redact::scrub(value.as_deref().unwrap_or("")));
-    dynamodb
-        .put_item()
-        .table_name(table)
-        .item("pk", s(&pk(&cluster)))
-        .item(
+    vec![
+        ("pk", s(&cluster.pk())),
+        (
             "sk",
             s(&format!(
-                "{}#{incident_id}#{kind}",
-                published.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+                "{}#{event_id}",
+                event_time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
             )),
-        )
-        .item("incident_id", s(&incident_id))
-        .item("kind", s(kind))
-        .item("account", text(&resources.account))
-        .item("region", text(&resources.region))
-        .item("cluster", s(&cluster))
-        .item("service", text(&resources.service))
-        .item("task_id", text(&resources.task_id))
-        .item("category", s(report.category.id()))
-        .item("severity", s(report.severity.id()))
-        .item("title", s(&crate::redact::scrub(&report.title)))
-        .item("occurrences", n(report.incident.occurrences.max(1) as i64))
-        .item("published_at", n(now_ms))
-        .item("report", s(sent))
-        .item("expires_at", n(now_ms / 1000 + i64::from(days) * 86_400))
-        .send()
-        .await
-        .map_err(|error| HistoryError::Aws {
-            operation: "PutItem",
-            table: table.to_string(),
-            reason: crate::gather::gaps::from_sdk_error("the history", "dynamodb:PutItem", &error)
-                .reason,
-        })?;
-    Ok(())
+        ),
+        ("incident_id", s(&incident_id)),
+        ("event_id", s(&event_id)),
+        ("kind", s(kind)),
+        ("account", text(&resources.account)),
+        ("region", text(&resources.region)),
+        ("cluster", s(&cluster.name)),
+        ("service", text(&resources.service)),
+        ("task_id", text(&resources.task_id)),
+        ("category", s(report.category.id())),
+        ("severity", s(report.severity.id())),
+        ("title", s(&crate::redact::scrub(&report.title))),
+        ("occurrences", n(report.incident.occurrences.max(1) as i64)),
+        ("published_at", n(now_ms)),
+        ("report", s(sent)),
+        ("expires_at", n(now_ms / 1000 + i64::from(days) * 86_400)),
+    ]
 }
 
 /// What to list.
 #[derive(Debug, Clone, Default)]
 pub struct Query {
-    pub cluster: String,
+    pub cluster: ClusterKey,
     pub service: Option<String>,
     pub task: Option<String>,
     pub incident: Option<String>,
@@ -143,17 +257,19 @@ pub struct Query {
     pub limit: usize,
 }
 
-/// The messages of a cluster, newest first (one query, paged).
+/// The messages of a cluster, newest first (one query, paged); items whose TTL has passed at
+/// `now` are left out, though DynamoDB has not deleted them yet.
 pub async fn entries(
     dynamodb: &aws_sdk_dynamodb::Client,
     table: &str,
     query: &Query,
+    now: DateTime<Utc>,
 ) -> Result<Vec<Entry>, HistoryError> {
     let mut request = dynamodb
         .query()
         .table_name(table)
         .scan_index_forward(false)
-        .expression_attribute_values(":pk", s(&pk(&query.cluster)));
+        .expression_attribute_values(":pk", s(&query.cluster.pk()));
     let mut condition = "pk = :pk".to_string();
     if let Some(since) = query.since {
         condition.push_str(" AND sk >= :since");
@@ -162,7 +278,10 @@ pub async fn entries(
             s(&since.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
         );
     }
-    let mut filters = Vec::new();
+    let mut filters = vec!["#expires_at > :now".to_string()];
+    request = request
+        .expression_attribute_names("#expires_at", "expires_at")
+        .expression_attribute_values(":now", n(now.timestamp()));
     for (name, value) in [
         ("service", &query.service),
         ("task_id", &query.task),
@@ -175,18 +294,21 @@ pub async fn entries(
                 .expression_attribute_values(format!(":{name}"), s(value));
         }
     }
-    if !filters.is_empty() {
-        request = request.filter_expression(filters.join(" AND "));
-    }
-    let request = request.key_condition_expression(condition);
+    let request = request
+        .filter_expression(filters.join(" AND "))
+        .key_condition_expression(condition);
     let mut found = Vec::new();
     let mut pages = request.into_paginator().items().send();
     while let Some(item) = pages.next().await {
         let item = item.map_err(|error| HistoryError::Aws {
             operation: "Query",
             table: table.to_string(),
-            reason: crate::gather::gaps::from_sdk_error("the history", "dynamodb:Query", &error)
-                .reason,
+            reason: crate::gather::gaps::from_sdk_error(
+                "the history",
+                actions::DYNAMODB_QUERY,
+                &error,
+            )
+            .reason,
         })?;
         found.push(entry(&item));
         if query.limit > 0 && found.len() >= query.limit {
@@ -300,12 +422,21 @@ pub fn parse_since(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Hist
 }
 
 /// What `show` looks for: an incident id (`ACCOUNT/REGION/CLUSTER/service:NAME/…`), a task ARN,
-/// or a task id with its cluster.
-pub fn show_query(target: &str, cluster: Option<&str>) -> Result<Query, HistoryError> {
+/// or a task id with its cluster (an ARN, or a name in `account` and `region`).
+pub fn show_query(
+    target: &str,
+    cluster: Option<&str>,
+    account: Option<&str>,
+    region: Option<&str>,
+) -> Result<Query, HistoryError> {
     let parts: Vec<&str> = target.split('/').collect();
     if parts.len() >= 4 && parts[3].contains(':') {
         return Ok(Query {
-            cluster: parts[2].to_string(),
+            cluster: ClusterKey {
+                account: parts[0].to_string(),
+                region: parts[1].to_string(),
+                name: parts[2].to_string(),
+            },
             incident: Some(target.to_string()),
             ..Query::default()
         });
@@ -314,7 +445,11 @@ pub fn show_query(target: &str, cluster: Option<&str>) -> Result<Query, HistoryE
         let mut path = arn.resource.split('/');
         if let (Some("task"), Some(cluster), Some(id)) = (path.next(), path.next(), path.next()) {
             return Ok(Query {
-                cluster: cluster.to_string(),
+                cluster: ClusterKey {
+                    account: arn.account.to_string(),
+                    region: arn.region.to_string(),
+                    name: cluster.to_string(),
+                },
                 task: Some(id.to_string()),
                 ..Query::default()
             });
@@ -322,7 +457,7 @@ pub fn show_query(target: &str, cluster: Option<&str>) -> Result<Query, HistoryE
     }
     match cluster {
         Some(cluster) => Ok(Query {
-            cluster: cluster.to_string(),
+            cluster: ClusterKey::parse(cluster, account, region)?,
             task: Some(target.to_string()),
             ..Query::default()
         }),
@@ -335,6 +470,44 @@ pub fn show_query(target: &str, cluster: Option<&str>) -> Result<Query, HistoryE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn same_named_clusters_of_two_accounts_or_regions_are_two_histories() {
+        let arn = ClusterKey::parse(
+            "arn:aws:ecs:eu-west-1:111122223333:cluster/prod",
+            None,
+            None,
+        )
+        .unwrap();
+        assert_eq!(arn, key("111122223333", "eu-west-1", "prod"));
+        let other_account =
+            ClusterKey::parse("prod", Some("444455556666"), Some("eu-west-1")).unwrap();
+        let other_region =
+            ClusterKey::parse("prod", Some("111122223333"), Some("us-east-1")).unwrap();
+        assert_ne!(arn.pk(), other_account.pk());
+        assert_ne!(arn.pk(), other_region.pk());
+        assert!(ClusterKey::parse("prod", None, Some("eu-west-1")).is_err());
+    }
+
+    #[test]
+    fn a_retried_invocation_writes_the_same_key() {
+        let event = crate::parse(include_bytes!("../../events/oom.json")).unwrap();
+        let report = crate::diagnose(&crate::Incident::from_event(event));
+        let first = item(&report, "{}", 1_764_000_000_000, 30);
+        let retry = item(&report, "{}", 1_764_000_090_000, 30);
+        let key_of = |item: &[(&str, AttributeValue)]| {
+            item.iter()
+                .filter(|(name, _)| *name == "pk" || *name == "sk")
+                .map(|(_, value)| value.as_s().unwrap().clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(key_of(&first), key_of(&retry));
+        assert_eq!(
+            key_of(&first)[0],
+            "history#111122223333#eu-west-1#prod",
+            "account, region and cluster"
+        );
+    }
 
     fn entry(id: &str, kind: &str, minute: i64, occurrences: u64) -> Entry {
         Entry {
@@ -387,19 +560,29 @@ mod tests {
         assert_eq!(a.last_seen, entries[1].published_at);
     }
 
+    fn key(account: &str, region: &str, name: &str) -> ClusterKey {
+        ClusterKey {
+            account: account.into(),
+            region: region.into(),
+            name: name.into(),
+        }
+    }
+
     #[test]
     fn show_reads_incident_ids_task_arns_and_task_ids() {
-        let incident = show_query("1/eu-west-1/prod/service:api/ecs-svc/1", None).unwrap();
-        assert_eq!(incident.cluster, "prod");
-        let task = show_query("arn:aws:ecs:eu-west-1:1:task/prod/0f3a", None).unwrap();
+        let incident =
+            show_query("1/eu-west-1/prod/service:api/ecs-svc/1", None, None, None).unwrap();
+        assert_eq!(incident.cluster, key("1", "eu-west-1", "prod"));
+        let task = show_query("arn:aws:ecs:eu-west-1:1:task/prod/0f3a", None, None, None).unwrap();
         assert_eq!(
-            (task.cluster.as_str(), task.task.as_deref()),
-            ("prod", Some("0f3a"))
+            (task.cluster, task.task.as_deref()),
+            (key("1", "eu-west-1", "prod"), Some("0f3a"))
         );
-        assert!(show_query("0f3a", None).is_err());
+        assert!(show_query("0f3a", None, None, None).is_err());
+        let by_id = show_query("0f3a", Some("prod"), Some("2"), Some("us-east-1")).unwrap();
         assert_eq!(
-            show_query("0f3a", Some("prod")).unwrap().task.as_deref(),
-            Some("0f3a")
+            (by_id.cluster, by_id.task.as_deref()),
+            (key("2", "us-east-1", "prod"), Some("0f3a"))
         );
         let now = DateTime::from_timestamp(1_764_000_000, 0).unwrap();
         assert_eq!(

@@ -171,17 +171,7 @@ pub fn resolved(mut report: Report, scope: &Scope, resolved: &[IncidentView]) ->
 /// One alert for a storm: the services of the cluster failing the same way, with the report of
 /// the one that made it a storm as the example.
 pub fn storm(mut report: Report, scope: &Scope, storm: &Storm) -> Report {
-    let services: Vec<String> = storm
-        .subjects
-        .iter()
-        .map(|subject| {
-            subject
-                .strip_prefix("service:")
-                .or_else(|| subject.strip_prefix("family:"))
-                .unwrap_or(subject)
-                .to_string()
-        })
-        .collect();
+    let services = storm_services(storm);
     let cluster = &scope.cluster;
     report.title = format!(
         "{} services in {cluster} fail the same way: {}",
@@ -200,17 +190,115 @@ pub fn storm(mut report: Report, scope: &Scope, storm: &Storm) -> Report {
         scope.label(),
         report.summary
     );
-    report.incident = IncidentRef {
+    report.incident = storm_ref(scope, storm, services, "storm");
+    report
+}
+
+/// The storm has doubled since it was last said: one message on its thread names every service
+/// now in it, with the report of the one that doubled it as the example.
+pub fn storm_grew(mut report: Report, scope: &Scope, storm: &Storm) -> Report {
+    let services = storm_services(storm);
+    let cluster = &scope.cluster;
+    report.title = format!(
+        "Storm grows to {} services in {cluster}: {}",
+        services.len(),
+        storm.category
+    );
+    report.summary = format!(
+        "The storm in cluster {cluster} has grown: {} services now fail with {} (since {}): {}. \
+         This alert still stands for all of them, and services that join are folded into it. \
+         The diagnosis of {} follows.\n\n{}",
+        services.len(),
+        storm.category,
+        clock(storm.started_at),
+        services.join(", "),
+        scope.label(),
+        report.summary
+    );
+    report.incident = storm_ref(scope, storm, services, "storm-update");
+    report
+}
+
+/// The services of a storm by name (`service:api` → `api`).
+fn storm_services(storm: &Storm) -> Vec<String> {
+    storm
+        .subjects
+        .iter()
+        .map(|subject| {
+            subject
+                .strip_prefix("service:")
+                .or_else(|| subject.strip_prefix("family:"))
+                .unwrap_or(subject)
+                .to_string()
+        })
+        .collect()
+}
+
+/// The storm's incident: one id and one chat thread for every message about it.
+fn storm_ref(scope: &Scope, storm: &Storm, services: Vec<String>, message: &str) -> IncidentRef {
+    IncidentRef {
         id: format!("{}/{}", scope.cluster_key(), storm.id()),
         thread: format!(
             "ecs-doctor/{}/storm/{}",
             scope.cluster_key(),
             storm.category
         ),
-        message: "storm".to_string(),
+        message: message.to_string(),
         occurrences: services.len() as u64,
         opened_at: rfc3339(storm.started_at),
         services,
-    };
-    report
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope() -> Scope {
+        Scope {
+            account: "111122223333".into(),
+            region: "eu-west-1".into(),
+            cluster: "prod".into(),
+            subject: "service:s5".into(),
+        }
+    }
+
+    fn report() -> Report {
+        let event = crate::parse(include_bytes!("../../events/image-pull-network.json")).unwrap();
+        crate::diagnose(&crate::Incident::from_event(event))
+    }
+
+    #[test]
+    fn a_grown_storm_names_every_service_on_the_storms_thread() {
+        let mut storm = Storm {
+            category: "image-pull-network".into(),
+            started_at: 0,
+            last_at: 150_000,
+            subjects: (0..3).map(|i| format!("service:s{i}")).collect(),
+            announced_by: "e2".into(),
+            announced: 3,
+            updates: 0,
+        };
+        let started = super::storm(report(), &scope(), &storm);
+        storm.subjects = (0..6).map(|i| format!("service:s{i}")).collect();
+        let grown = storm_grew(report(), &scope(), &storm);
+        assert_eq!(
+            grown.title,
+            "Storm grows to 6 services in prod: image-pull-network"
+        );
+        assert!(
+            grown
+                .summary
+                .contains("6 services now fail with image-pull-network (since 00:00 UTC): s0, s1, s2, s3, s4, s5."),
+            "{}",
+            grown.summary
+        );
+        assert_eq!(
+            grown.incident.services,
+            ["s0", "s1", "s2", "s3", "s4", "s5"]
+        );
+        assert_eq!(grown.incident.message, "storm-update");
+        assert_eq!(grown.incident.thread, started.incident.thread);
+        assert_eq!(grown.incident.id, started.incident.id);
+    }
 }

@@ -16,6 +16,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use aws_sdk_dynamodb::types::AttributeValue;
+
+use crate::aws::actions;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -117,14 +119,14 @@ fn is_condition_failed<E: ProvideErrorMetadata>(error: &SdkError<E, HttpResponse
 
 fn store_error<E>(
     operation: &'static str,
+    action: &'static str,
     table: &str,
     error: &SdkError<E, HttpResponse>,
 ) -> StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    let action = format!("dynamodb:{operation}");
-    let gap = gaps::from_sdk_error(&format!("the table {table}"), &action, error);
+    let gap = gaps::from_sdk_error(&format!("the table {table}"), action, error);
     StoreError {
         operation,
         reason: gap.reason,
@@ -234,7 +236,12 @@ impl Store {
                         value: decode(&json),
                     };
                 }
-                Err(error) => self.give_up_table(&store_error("GetItem", table, &error)),
+                Err(error) => self.give_up_table(&store_error(
+                    "GetItem",
+                    actions::DYNAMODB_GET_ITEM,
+                    table,
+                    &error,
+                )),
             }
         }
         match self.memory.load(key) {
@@ -279,7 +286,12 @@ impl Store {
                     return Saved::Written(version);
                 }
                 Err(error) if is_condition_failed(&error) => return Saved::Conflict,
-                Err(error) => self.give_up_table(&store_error("PutItem", table, &error)),
+                Err(error) => self.give_up_table(&store_error(
+                    "PutItem",
+                    actions::DYNAMODB_PUT_ITEM,
+                    table,
+                    &error,
+                )),
             }
         }
         self.memory.save(key, expected, json)

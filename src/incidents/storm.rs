@@ -1,7 +1,9 @@
 //! Storms: when several services of one cluster start failing the same way within minutes (a
 //! registry, NAT gateway or secrets outage), one cluster-level alert names them all instead of
 //! one alert per service. Pure, like `decide`: (the cluster's state, an incident about to open)
-//! → alone, the storm starts, or it joins the storm.
+//! → alone, the storm starts, it joins the storm, or the storm has doubled since it was last said
+//! (one message on its thread names every service: bounded, a storm of n services says so at
+//! most log2(n) times more).
 
 use std::time::Duration;
 
@@ -50,8 +52,15 @@ pub struct Storm {
     pub started_at: i64,
     pub last_at: i64,
     pub subjects: Vec<String>,
-    /// The event whose message announced it: its retry announces it again.
+    /// The event whose message announced it (or its growth): its retry announces it again.
     pub announced_by: String,
+    /// How many services the last message about it named (0 in states stored before it was
+    /// kept: taken as the services it has).
+    #[serde(default)]
+    pub announced: usize,
+    /// The messages that said it grew.
+    #[serde(default)]
+    pub updates: u32,
 }
 
 impl Storm {
@@ -69,7 +78,13 @@ pub enum StormDecision {
     Starts(Storm),
     /// A storm already announced covers it: the service's incident opens without a message.
     Joins(Storm),
+    /// It joins, and the storm now has twice the services its last message named: one message
+    /// on the storm's thread names every service.
+    Grows(Storm),
 }
+
+/// A storm is said again when it has this many times the services its last message named.
+const GROWTH: usize = 2;
 
 fn ms(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX / 4)
@@ -110,15 +125,8 @@ pub fn storm(
         .iter_mut()
         .find(|storm| storm.category == category)
     {
-        if storm.announced_by == event_id {
-            return (StormDecision::Starts(storm.clone()), next);
-        }
-        if !storm.subjects.iter().any(|s| s == subject) {
-            storm.subjects.push(subject.to_string());
-        }
-        storm.last_at = storm.last_at.max(clock.at_ms);
-        let joined = storm.clone();
-        return (StormDecision::Joins(joined), next);
+        let decision = join(storm, subject, event_id, clock);
+        return (decision, next);
     }
     if !next
         .openings
@@ -151,11 +159,38 @@ pub fn storm(
         category: category.to_string(),
         started_at,
         last_at: clock.at_ms,
+        announced: subjects.len(),
         subjects,
         announced_by: event_id.to_string(),
+        updates: 0,
     };
     next.storms.push(storm.clone());
     (StormDecision::Starts(storm), next)
+}
+
+/// `subject` joins `storm`: silently, or with a message when the storm has doubled since it
+/// was last said. A retry of the event that said it says it again.
+fn join(storm: &mut Storm, subject: &str, event_id: &str, clock: Clock) -> StormDecision {
+    if storm.announced == 0 {
+        storm.announced = storm.subjects.len();
+    }
+    if storm.announced_by == event_id {
+        return match storm.updates {
+            0 => StormDecision::Starts(storm.clone()),
+            _ => StormDecision::Grows(storm.clone()),
+        };
+    }
+    if !storm.subjects.iter().any(|s| s == subject) {
+        storm.subjects.push(subject.to_string());
+    }
+    storm.last_at = storm.last_at.max(clock.at_ms);
+    if storm.subjects.len() >= GROWTH * storm.announced {
+        storm.announced = storm.subjects.len();
+        storm.announced_by = event_id.to_string();
+        storm.updates += 1;
+        return StormDecision::Grows(storm.clone());
+    }
+    StormDecision::Joins(storm.clone())
 }
 
 #[cfg(test)]
@@ -189,8 +224,96 @@ mod tests {
         assert_eq!(storm.subjects.len(), 3);
         assert!(decisions[3..]
             .iter()
-            .all(|d| matches!(d, StormDecision::Joins(_))));
+            .all(|d| matches!(d, StormDecision::Joins(_) | StormDecision::Grows(_))));
         assert_eq!(cluster.storms[0].subjects.len(), 10);
+    }
+
+    /// Services 0..n of a cluster failing the same way, 30 s apart; each decision.
+    fn storm_of(services: i64) -> (Vec<StormDecision>, ClusterState) {
+        let mut cluster = ClusterState::default();
+        let mut decisions = Vec::new();
+        for service in 0..services {
+            let at = service * 30_000;
+            let (decision, next) = storm(
+                &cluster,
+                &format!("service:s{service}"),
+                "image-pull-network",
+                &format!("e{service}"),
+                Clock::new(Some(at), at),
+                &StormPolicy::default(),
+            );
+            cluster = next;
+            decisions.push(decision);
+        }
+        (decisions, cluster)
+    }
+
+    #[test]
+    fn a_storm_that_grows_from_three_services_to_ten_is_said_when_it_doubles_naming_every_service()
+    {
+        let (decisions, _) = storm_of(13);
+        let said: Vec<(usize, usize)> = decisions
+            .iter()
+            .enumerate()
+            .filter_map(|(index, decision)| match decision {
+                StormDecision::Starts(storm) | StormDecision::Grows(storm) => {
+                    Some((index, storm.subjects.len()))
+                }
+                _ => None,
+            })
+            .collect();
+        // Started by the third, said again at six and at twelve: bounded.
+        assert_eq!(said, [(2, 3), (5, 6), (11, 12)]);
+        let StormDecision::Grows(grown) = &decisions[5] else {
+            panic!("{:?}", decisions[5]);
+        };
+        let named: Vec<&str> = grown.subjects.iter().map(String::as_str).collect();
+        assert_eq!(
+            named,
+            [
+                "service:s0",
+                "service:s1",
+                "service:s2",
+                "service:s3",
+                "service:s4",
+                "service:s5"
+            ]
+        );
+        assert_eq!(
+            grown.id(),
+            "storm:image-pull-network@0",
+            "the same storm, its thread"
+        );
+    }
+
+    #[test]
+    fn the_retry_of_the_event_that_said_the_storm_grew_says_it_again() {
+        let (decisions, cluster) = storm_of(6);
+        assert!(matches!(decisions[5], StormDecision::Grows(_)));
+        let (again, _) = storm(
+            &cluster,
+            "service:s5",
+            "image-pull-network",
+            "e5",
+            Clock::new(Some(150_000), 160_000),
+            &StormPolicy::default(),
+        );
+        assert_eq!(again, decisions[5]);
+    }
+
+    #[test]
+    fn a_storm_stored_before_its_count_was_kept_is_not_said_again_at_once() {
+        let (_, mut cluster) = storm_of(3);
+        cluster.storms[0].announced = 0;
+        let (decision, _) = storm(
+            &cluster,
+            "service:s3",
+            "image-pull-network",
+            "e3",
+            Clock::new(Some(90_000), 90_000),
+            &StormPolicy::default(),
+        );
+        assert!(matches!(decision, StormDecision::Joins(_)), "{decision:?}");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! rollback and its target, and the task definitions before and after
 //! (`DescribeServiceRevisions`): the last revision that ran fine.
 
+use crate::aws::actions;
 use aws_sdk_ecs::types::{ServiceDeployment, ServiceDeploymentBrief};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -147,7 +148,9 @@ async fn read(ctx: &Ctx<'_>, ask: &DeploymentAsk) -> Probed<DeploymentFacts> {
         .max_results(LISTED)
         .send()
         .await
-        .map_err(|error| gaps::from_sdk_error(&what, "ecs:ListServiceDeployments", &error))?;
+        .map_err(|error| {
+            gaps::from_sdk_error(&what, actions::ECS_LIST_SERVICE_DEPLOYMENTS, &error)
+        })?;
     let mut briefs: Vec<&ServiceDeploymentBrief> = listed.service_deployments().iter().collect();
     briefs.sort_by_key(|brief| std::cmp::Reverse(time(brief.created_at())));
     let Some(failing) = failing(&briefs) else {
@@ -173,7 +176,9 @@ async fn read(ctx: &Ctx<'_>, ask: &DeploymentAsk) -> Probed<DeploymentFacts> {
         .service_deployment_arns(failing.service_deployment_arn().unwrap_or_default())
         .send()
         .await
-        .map_err(|error| gaps::from_sdk_error(&what, "ecs:DescribeServiceDeployments", &error))?;
+        .map_err(|error| {
+            gaps::from_sdk_error(&what, actions::ECS_DESCRIBE_SERVICE_DEPLOYMENTS, &error)
+        })?;
     let Some(deployment) = described.service_deployments().first() else {
         return Err(Gap::new(
             GapKind::NotFound,
@@ -184,8 +189,8 @@ async fn read(ctx: &Ctx<'_>, ask: &DeploymentAsk) -> Probed<DeploymentFacts> {
     };
     let mut facts = facts_of(deployment);
     facts.verified_by = vec![
-        "ecs:ListServiceDeployments".into(),
-        "ecs:DescribeServiceDeployments".into(),
+        actions::ECS_LIST_SERVICE_DEPLOYMENTS.into(),
+        actions::ECS_DESCRIBE_SERVICE_DEPLOYMENTS.into(),
     ];
     facts.last_good = last_good.map(|brief| LastGood {
         arn: brief
@@ -209,12 +214,14 @@ async fn read(ctx: &Ctx<'_>, ask: &DeploymentAsk) -> Probed<DeploymentFacts> {
         let definitions = definitions?;
         facts
             .verified_by
-            .push("ecs:DescribeServiceRevisions".into());
+            .push(actions::ECS_DESCRIBE_SERVICE_REVISIONS.into());
         fill_task_definitions(&mut facts, deployment, last_good, &definitions);
     }
     if let (Some(fired), Some(alarms)) = (fired, facts.alarms.as_mut()) {
         alarms.fired = fired?;
-        facts.verified_by.push("cloudwatch:DescribeAlarms".into());
+        facts
+            .verified_by
+            .push(actions::CLOUDWATCH_DESCRIBE_ALARMS.into());
     }
     Ok(facts)
 }
@@ -302,7 +309,7 @@ async fn task_definitions(ctx: &Ctx<'_>, revisions: &[String]) -> Probed<Vec<(St
         .map_err(|error| {
             gaps::from_sdk_error(
                 "the service revisions of the deployment",
-                "ecs:DescribeServiceRevisions",
+                actions::ECS_DESCRIBE_SERVICE_REVISIONS,
                 &error,
             )
         })?;
@@ -357,7 +364,7 @@ async fn alarms(ctx: &Ctx<'_>, names: &[String]) -> Probed<Vec<AlarmFacts>> {
         .map_err(|error| {
             gaps::from_sdk_error(
                 "the alarms that stopped the deployment",
-                "cloudwatch:DescribeAlarms",
+                actions::CLOUDWATCH_DESCRIBE_ALARMS,
                 &error,
             )
         })?;

@@ -2,6 +2,7 @@
 //! do exist, which platforms the image was built for, and whether a cross-account repository lets
 //! the task's account pull. A registry outside ECR is said to be unchecked (a gap).
 
+use crate::aws::actions;
 use aws_sdk_ecr::operation::describe_images::DescribeImagesError;
 use aws_sdk_ecr::types::{DescribeImagesFilter, ImageIdentifier, TagStatus};
 use chrono::{DateTime, Utc};
@@ -171,7 +172,7 @@ async fn read(
             facts.found = Some(false);
         }
     }
-    facts.verified_by.push("ecr:DescribeImages".into());
+    facts.verified_by.push(actions::ECR_DESCRIBE_IMAGES.into());
     if let Some(Ok(tags)) = listed {
         if facts.found == Some(false) {
             let wanted = image.tag.clone().unwrap_or_default();
@@ -179,7 +180,7 @@ async fn read(
         }
     }
     if let Some(Ok(Some(manifest))) = manifest {
-        facts.verified_by.push("ecr:BatchGetImage".into());
+        facts.verified_by.push(actions::ECR_BATCH_GET_IMAGE.into());
         match platforms(&manifest) {
             Some(platforms) => facts.platforms = platforms,
             None => facts.single_platform = true,
@@ -187,7 +188,9 @@ async fn read(
     }
     if let Some(result) = policy {
         facts.policy = Some(result?);
-        facts.verified_by.push("ecr:GetRepositoryPolicy".into());
+        facts
+            .verified_by
+            .push(actions::ECR_GET_REPOSITORY_POLICY.into());
     }
     Ok(facts)
 }
@@ -240,7 +243,7 @@ async fn describe(
             }
             _ => Err(gaps::from_sdk_error(
                 &format!("the image {} in ECR", image.short()),
-                "ecr:DescribeImages",
+                actions::ECR_DESCRIBE_IMAGES,
                 &error,
             )),
         },
@@ -270,7 +273,7 @@ async fn newest_tags(
         .map_err(|error| {
             gaps::from_sdk_error(
                 &format!("the tags of repository {}", image.repository),
-                "ecr:DescribeImages",
+                actions::ECR_DESCRIBE_IMAGES,
                 &error,
             )
         })?;
@@ -333,7 +336,7 @@ async fn manifest(
         .map_err(|error| {
             gaps::from_sdk_error(
                 &format!("the manifest of image {}", image.short()),
-                "ecr:BatchGetImage",
+                actions::ECR_BATCH_GET_IMAGE,
                 &error,
             )
         })?;
@@ -411,7 +414,7 @@ async fn policy(
                         "the policy of repository {} (account {account})",
                         image.repository
                     ),
-                    "ecr:GetRepositoryPolicy",
+                    actions::ECR_GET_REPOSITORY_POLICY,
                     &error,
                 ))
             }

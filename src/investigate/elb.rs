@@ -2,6 +2,7 @@
 //! codes, timings) and what its targets answer (Target.ResponseCodeMismatch, Target.Timeout …),
 //! to set against the container's port and the service's grace period.
 
+use crate::aws::actions;
 use futures_util::future::join_all;
 use serde::{Deserialize, Serialize};
 
@@ -161,7 +162,7 @@ pub async fn probe(ctx: &Ctx<'_>, ask: &TargetGroupAsk) -> Probed<Vec<TargetGrou
             group.targets = unhealthy_first(targets, ask.task_ip.as_deref());
             group
                 .verified_by
-                .push("elasticloadbalancing:DescribeTargetHealth".into());
+                .push(actions::ELB_DESCRIBE_TARGET_HEALTH.into());
         }
         for group in &mut facts {
             if let Some(registration) = registrations.iter().find(|r| r.arn == group.arn) {
@@ -186,7 +187,7 @@ async fn describe_target_groups(ctx: &Ctx<'_>, arns: &[String]) -> Probed<Vec<Ta
         .map_err(|error| {
             gaps::from_sdk_error(
                 "the target group's health check",
-                "elasticloadbalancing:DescribeTargetGroups",
+                actions::ELB_DESCRIBE_TARGET_GROUPS,
                 &error,
             )
         })?;
@@ -215,7 +216,7 @@ async fn describe_target_groups(ctx: &Ctx<'_>, arns: &[String]) -> Probed<Vec<Ta
                 healthy_threshold: group.healthy_threshold_count(),
                 unhealthy_threshold: group.unhealthy_threshold_count(),
             },
-            verified_by: vec!["elasticloadbalancing:DescribeTargetGroups".into()],
+            verified_by: vec![actions::ELB_DESCRIBE_TARGET_GROUPS.into()],
             ..TargetGroupFacts::default()
         })
         .collect();
@@ -242,7 +243,7 @@ async fn target_health(ctx: &Ctx<'_>, arn: &str) -> Probed<Vec<TargetFacts>> {
         .map_err(|error| {
             gaps::from_sdk_error(
                 "the target group's targets",
-                "elasticloadbalancing:DescribeTargetHealth",
+                actions::ELB_DESCRIBE_TARGET_HEALTH,
                 &error,
             )
         })?;

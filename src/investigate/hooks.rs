@@ -102,7 +102,9 @@ pub async fn probe(ctx: &Ctx<'_>, ask: &HookAsk) -> Probed<HookLog> {
         .limit(50)
         .send()
         .await
-        .map_err(|error| gaps::from_sdk_error(&what, "logs:FilterLogEvents", &error))?;
+        .map_err(|error| {
+            gaps::from_sdk_error(&what, crate::aws::actions::LOGS_FILTER_LOG_EVENTS, &error)
+        })?;
     let raw: Vec<String> = output
         .events()
         .iter()

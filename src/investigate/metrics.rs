@@ -2,6 +2,7 @@
 //! the hour before the kill: the peak, the shape (a steady climb is a leak, a jump is a burst,
 //! a plateau near the limit is sizing), and a memory size to set, valid for Fargate.
 
+use crate::aws::actions;
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -152,7 +153,7 @@ pub async fn probe(ctx: &Ctx<'_>, ask: &MemoryAsk) -> Probed<MemoryFacts> {
                 format!("Container Insights has no MemoryUtilized data for {subject} in the last hour"),
                 format!("turn Container Insights on: aws ecs update-cluster-settings --cluster {cluster} --settings name=containerInsights,value=enhanced"),
             )
-            .with_action("cloudwatch:GetMetricData"));
+            .with_action(actions::CLOUDWATCH_GET_METRIC_DATA));
         }
         let percents: Vec<f64> = points.iter().map(MemoryPoint::percent).collect();
         Ok(MemoryFacts {
@@ -161,7 +162,7 @@ pub async fn probe(ctx: &Ctx<'_>, ask: &MemoryAsk) -> Probed<MemoryFacts> {
             peak_percent: percents.iter().copied().fold(0.0, f64::max),
             shape: shape(&percents),
             points,
-            verified_by: vec!["cloudwatch:GetMetricData".into()],
+            verified_by: vec![actions::CLOUDWATCH_GET_METRIC_DATA.into()],
         })
     };
     cached(ctx, key, read).await
@@ -210,7 +211,11 @@ async fn read_points(
         .send()
         .await
         .map_err(|error| {
-            gaps::from_sdk_error("the memory curve", "cloudwatch:GetMetricData", &error)
+            gaps::from_sdk_error(
+                "the memory curve",
+                actions::CLOUDWATCH_GET_METRIC_DATA,
+                &error,
+            )
         })?;
     let series = |id: &str| -> Vec<(DateTime<Utc>, f64)> {
         output

@@ -212,7 +212,10 @@ pub async fn run(ctx: &Ctx<'_>, plan: &Plan) -> Findings {
     findings.subnets = keep(subnets, gaps).unwrap_or_default();
     findings.instances = keep(instances, gaps);
     findings.network = keep(network, gaps);
-    findings.secrets = keep(secrets, gaps).unwrap_or_default();
+    if let Some(read) = keep(secrets, gaps) {
+        findings.secrets = read.facts;
+        gaps.extend(read.gaps);
+    }
     findings.deployment = keep(deployment, gaps);
     findings.hook = keep(hook, gaps);
     findings.previous = keep(previous, gaps);

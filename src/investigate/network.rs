@@ -2,6 +2,7 @@
 //! subnets' routes (a default route to a NAT or an internet gateway?), the VPC endpoints there,
 //! assignPublicIp, and security-group egress on 443, ending with the missing piece.
 
+use crate::aws::actions;
 use aws_sdk_ec2::types::Filter;
 use serde::{Deserialize, Serialize};
 
@@ -134,12 +135,14 @@ async fn read(ctx: &Ctx<'_>, ask: &NetworkAsk) -> Probed<NetworkFacts> {
         assign_public_ip: ask.assign_public_ip,
         security_groups: ask.security_groups.clone(),
         needs: ask.needs.clone(),
-        verified_by: vec!["ec2:DescribeSubnets".into()],
+        verified_by: vec![actions::EC2_DESCRIBE_SUBNETS.into()],
         ..NetworkFacts::default()
     };
     if let Some(egress) = egress {
         facts.egress_443 = Some(egress?);
-        facts.verified_by.push("ec2:DescribeSecurityGroups".into());
+        facts
+            .verified_by
+            .push(actions::EC2_DESCRIBE_SECURITY_GROUPS.into());
     }
     let Some(vpc) = facts.vpc_id.clone() else {
         return Ok(facts);
@@ -152,9 +155,13 @@ async fn read(ctx: &Ctx<'_>, ask: &NetworkAsk) -> Probed<NetworkFacts> {
         tables.extend(cached(ctx, format!("rt-main:{vpc}"), main_table(ctx, &vpc)).await?);
     }
     facts.routes = routes_of(&subnets, &tables);
-    facts.verified_by.push("ec2:DescribeRouteTables".into());
+    facts
+        .verified_by
+        .push(actions::EC2_DESCRIBE_ROUTE_TABLES.into());
     (facts.endpoints, facts.s3_route_tables) = endpoints_in(&endpoints?, &vpc, &ask.region);
-    facts.verified_by.push("ec2:DescribeVpcEndpoints".into());
+    facts
+        .verified_by
+        .push(actions::EC2_DESCRIBE_VPC_ENDPOINTS.into());
     Ok(facts)
 }
 
@@ -200,7 +207,7 @@ async fn route_tables(ctx: &Ctx<'_>, filters: Vec<Filter>) -> Probed<Vec<Table>>
         .map_err(|error| {
             gaps::from_sdk_error(
                 "the subnets' route tables",
-                "ec2:DescribeRouteTables",
+                actions::EC2_DESCRIBE_ROUTE_TABLES,
                 &error,
             )
         })?;
@@ -275,7 +282,11 @@ async fn region_endpoints(ctx: &Ctx<'_>) -> Probed<Vec<Endpoint>> {
         .send()
         .await
         .map_err(|error| {
-            gaps::from_sdk_error("the VPC's endpoints", "ec2:DescribeVpcEndpoints", &error)
+            gaps::from_sdk_error(
+                "the VPC's endpoints",
+                actions::EC2_DESCRIBE_VPC_ENDPOINTS,
+                &error,
+            )
         })?;
     Ok(output
         .vpc_endpoints()
@@ -326,7 +337,7 @@ async fn egress_443(ctx: &Ctx<'_>, groups: &[String]) -> Probed<bool> {
         .map_err(|error| {
             gaps::from_sdk_error(
                 "the task's security groups",
-                "ec2:DescribeSecurityGroups",
+                actions::EC2_DESCRIBE_SECURITY_GROUPS,
                 &error,
             )
         })?;

@@ -1,6 +1,7 @@
 //! The placement probes: free addresses in the service's subnets (an awsvpc task needs one per
 //! task), and the cluster's container instances against what the task asks for (EC2 capacity).
 
+use crate::aws::actions;
 use serde::{Deserialize, Serialize};
 
 use super::{cached, Probed};
@@ -78,7 +79,11 @@ async fn describe_subnets(ctx: &Ctx<'_>, ids: Vec<String>) -> Probed<Vec<SubnetF
         .send()
         .await
         .map_err(|error| {
-            gaps::from_sdk_error("the service's subnets", "ec2:DescribeSubnets", &error)
+            gaps::from_sdk_error(
+                "the service's subnets",
+                actions::EC2_DESCRIBE_SUBNETS,
+                &error,
+            )
         })?;
     Ok(output
         .subnets()
@@ -125,7 +130,7 @@ async fn read_instances(ctx: &Ctx<'_>, ask: &InstanceAsk) -> Probed<InstancesFac
         cluster: crate::arn::last_segment(&ask.cluster).to_string(),
         needed_cpu: ask.cpu,
         needed_memory: ask.memory,
-        verified_by: vec!["ecs:ListContainerInstances".into()],
+        verified_by: vec![actions::ECS_LIST_CONTAINER_INSTANCES.into()],
         ..InstancesFacts::default()
     };
     if listed.container_instance_arns().is_empty() {
@@ -140,10 +145,12 @@ async fn read_instances(ctx: &Ctx<'_>, ask: &InstanceAsk) -> Probed<InstancesFac
         .set_container_instances(Some(listed.container_instance_arns().to_vec()))
         .send()
         .await
-        .map_err(|error| gaps::from_sdk_error(&what, "ecs:DescribeContainerInstances", &error))?;
+        .map_err(|error| {
+            gaps::from_sdk_error(&what, actions::ECS_DESCRIBE_CONTAINER_INSTANCES, &error)
+        })?;
     facts
         .verified_by
-        .push("ecs:DescribeContainerInstances".into());
+        .push(actions::ECS_DESCRIBE_CONTAINER_INSTANCES.into());
     let left = |instance: &aws_sdk_ecs::types::ContainerInstance, name: &str| {
         instance
             .remaining_resources()
@@ -185,5 +192,5 @@ async fn list_instances(
         .max_results(PAGE)
         .send()
         .await
-        .map_err(|error| gaps::from_sdk_error(what, "ecs:ListContainerInstances", &error))
+        .map_err(|error| gaps::from_sdk_error(what, actions::ECS_LIST_CONTAINER_INSTANCES, &error))
 }

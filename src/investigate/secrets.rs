@@ -1,9 +1,12 @@
 //! The secrets probe: does each referenced Secrets Manager secret or SSM parameter exist, is it
-//! scheduled for deletion, which KMS key encrypts it, does the version stage exist. Metadata
-//! only (DescribeSecret, DescribeParameters): a value is never read.
+//! scheduled for deletion, which KMS key encrypts it (resolved to the key's ARN: a policy on an
+//! alias does not cover the key), does the version stage exist. Metadata only (DescribeSecret,
+//! DescribeParameters, DescribeKey): a value is never read.
 
+use crate::aws::actions;
+use aws_sdk_kms::types::KeyManagerType;
 use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretError;
-use aws_sdk_ssm::types::ParameterStringFilter;
+use aws_sdk_ssm::types::{ParameterMetadata, ParameterStringFilter};
 use chrono::{DateTime, Utc};
 use futures_util::future::join_all;
 use serde::{Deserialize, Serialize};
@@ -12,11 +15,18 @@ use super::{cached, Probed};
 use crate::arn::Arn;
 use crate::gather::convert::time;
 use crate::gather::{gaps, Ctx};
+use crate::incident::{Gap, GapKind};
 
 /// How many references one report checks.
 const REFERENCES: usize = 10;
 /// DescribeParameters takes at most 50 names in one filter; ten are asked.
 const PARAMETERS: usize = 10;
+/// AWS applies DescribeParameters' filters page by page: a page may hold no result and a
+/// NextToken, so a name missing from one page says nothing. This many pages are read before a
+/// missing name is left unconcluded.
+const PARAMETER_PAGES: usize = 10;
+/// The most a DescribeParameters page holds.
+const PARAMETERS_PER_PAGE: i32 = 50;
 
 /// The references to check.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,8 +123,8 @@ impl Pointer {
     /// The action the execution role needs to fetch it.
     pub fn fetch_action(&self) -> &'static str {
         match self.store {
-            Store::SecretsManager => "secretsmanager:GetSecretValue",
-            Store::Ssm => "ssm:GetParameters",
+            Store::SecretsManager => actions::SECRETSMANAGER_GET_SECRET_VALUE,
+            Store::Ssm => actions::SSM_GET_PARAMETERS,
         }
     }
 }
@@ -131,9 +141,13 @@ pub struct SecretFacts {
     /// Secrets Manager: scheduled for deletion at this time.
     #[serde(default)]
     pub deletion: Option<DateTime<Utc>>,
-    /// The KMS key, when not the AWS managed one.
+    /// The KMS key as the store names it (a key id, a key ARN or an alias), when not the AWS
+    /// managed default.
     #[serde(default)]
     pub kms_key: Option<String>,
+    /// That key as kms:DescribeKey resolved it.
+    #[serde(default)]
+    pub key: Option<KeyFacts>,
     /// The version stage asked for does not exist.
     #[serde(default)]
     pub missing_stage: Option<String>,
@@ -145,8 +159,103 @@ pub struct SecretFacts {
     pub verified_by: String,
 }
 
-/// Checks the references (the first ten).
-pub async fn probe(ctx: &Ctx<'_>, ask: &SecretAsk) -> Probed<Vec<SecretFacts>> {
+/// A secret's KMS key, resolved by kms:DescribeKey.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyFacts {
+    /// The key's ARN: what an IAM policy's Resource must name.
+    pub arn: String,
+    /// AWS manages it (aws/secretsmanager, aws/ssm): its key policy lets the account's
+    /// principals use it through the service, so no grant is needed.
+    pub aws_managed: bool,
+    /// Enabled, Disabled, PendingDeletion …
+    #[serde(default)]
+    pub state: Option<String>,
+}
+
+/// What the probe found, and the keys it could not resolve (each a gap).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SecretsRead {
+    pub facts: Vec<SecretFacts>,
+    pub gaps: Vec<Gap>,
+}
+
+/// Checks the references (the first ten), then resolves their KMS keys.
+pub async fn probe(ctx: &Ctx<'_>, ask: &SecretAsk) -> Probed<SecretsRead> {
+    let facts = describe(ctx, ask).await?;
+    Ok(resolve_keys(ctx, facts, ask.account.as_deref()).await)
+}
+
+/// Whether a key as the store names it is AWS's default for the service (no call needed).
+fn aws_default(key: &str) -> bool {
+    key.contains("alias/aws/")
+}
+
+/// Resolves each distinct customer key once (cached for the warm container, by account and
+/// region: an alias names different keys in each); a key that cannot be described is a gap,
+/// and its secrets keep what the store said.
+async fn resolve_keys(
+    ctx: &Ctx<'_>,
+    mut facts: Vec<SecretFacts>,
+    account: Option<&str>,
+) -> SecretsRead {
+    let mut keys: Vec<String> = Vec::new();
+    for key in facts.iter().filter_map(|f| f.kms_key.as_deref()) {
+        if !aws_default(key) && !keys.iter().any(|k| k == key) {
+            keys.push(key.to_string());
+        }
+    }
+    let region = ctx.clients.region().unwrap_or_default();
+    let account = account.unwrap_or_default();
+    let described = join_all(keys.iter().map(|key| {
+        cached(
+            ctx,
+            format!("kms:{account}:{region}:{key}"),
+            describe_key(ctx, key.clone()),
+        )
+    }))
+    .await;
+    let mut gaps = Vec::new();
+    for (key, result) in keys.iter().zip(described) {
+        match result {
+            Ok(resolved) => {
+                for fact in facts.iter_mut().filter(|f| f.kms_key.as_ref() == Some(key)) {
+                    fact.key = Some(resolved.clone());
+                }
+            }
+            Err(gap) => gaps.push(gap),
+        }
+    }
+    SecretsRead { facts, gaps }
+}
+
+async fn describe_key(ctx: &Ctx<'_>, key: String) -> Probed<KeyFacts> {
+    let what = format!("the KMS key {key}");
+    ctx.count_call();
+    let output = ctx
+        .clients
+        .kms()
+        .describe_key()
+        .key_id(&key)
+        .send()
+        .await
+        .map_err(|error| gaps::from_sdk_error(&what, actions::KMS_DESCRIBE_KEY, &error))?;
+    let metadata = output.key_metadata().ok_or_else(|| {
+        Gap::new(
+            GapKind::Other,
+            &what,
+            "DescribeKey returned no key metadata",
+            "retry; if it persists, report this as a bug",
+        )
+    })?;
+    Ok(KeyFacts {
+        arn: metadata.arn().unwrap_or(metadata.key_id()).to_string(),
+        aws_managed: metadata.key_manager() == Some(&KeyManagerType::Aws),
+        state: metadata.key_state().map(|state| state.as_str().to_string()),
+    })
+}
+
+/// What the stores say about the references, cached for the warm container.
+async fn describe(ctx: &Ctx<'_>, ask: &SecretAsk) -> Probed<Vec<SecretFacts>> {
     let references: Vec<&Reference> = ask.references.iter().take(REFERENCES).collect();
     let key = format!(
         "secrets:{}",
@@ -189,6 +298,7 @@ fn facts_of(reference: &Reference, store: Store, verified_by: &str) -> SecretFac
         exists: None,
         deletion: None,
         kms_key: None,
+        key: None,
         missing_stage: None,
         parameter_type: None,
         note: None,
@@ -201,7 +311,7 @@ async fn describe_secret(ctx: &Ctx<'_>, reference: &Reference) -> Probed<SecretF
     let mut facts = facts_of(
         reference,
         Store::SecretsManager,
-        "secretsmanager:DescribeSecret",
+        actions::SECRETSMANAGER_DESCRIBE_SECRET,
     );
     let here = ctx.clients.region();
     if pointer.region.is_some() && pointer.region != here {
@@ -224,7 +334,10 @@ async fn describe_secret(ctx: &Ctx<'_>, reference: &Reference) -> Probed<SecretF
         Ok(output) => {
             facts.exists = Some(true);
             facts.deletion = time(output.deleted_date());
-            facts.kms_key = output.kms_key_id().map(str::to_string);
+            facts.kms_key = output
+                .kms_key_id()
+                .filter(|key| !aws_default(key))
+                .map(str::to_string);
             if let Some(stage) = &pointer.version_stage {
                 let staged = output
                     .version_ids_to_stages()
@@ -239,7 +352,7 @@ async fn describe_secret(ctx: &Ctx<'_>, reference: &Reference) -> Probed<SecretF
             _ => {
                 return Err(gaps::from_sdk_error(
                     &format!("the secret behind {}", reference.name),
-                    "secretsmanager:DescribeSecret",
+                    actions::SECRETSMANAGER_DESCRIBE_SECRET,
                     &error,
                 ))
             }
@@ -258,55 +371,98 @@ async fn describe_parameters(
         .map(|r| Pointer::parse(&r.value_from).id)
         .take(PARAMETERS)
         .collect();
+    let (found, complete) = parameter_pages(ctx, &names).await?;
+    Ok(references
+        .iter()
+        .map(|reference| parameter_facts(reference, &found, complete, account))
+        .collect())
+}
+
+/// Pages DescribeParameters until every name is found or the pages end (at most
+/// PARAMETER_PAGES); true when the pages ended, so a name not found does not exist.
+async fn parameter_pages(
+    ctx: &Ctx<'_>,
+    names: &[String],
+) -> Probed<(Vec<ParameterMetadata>, bool)> {
     let filter = ParameterStringFilter::builder()
         .key("Name")
         .option("Equals")
-        .set_values(Some(names))
+        .set_values(Some(names.to_vec()))
         .build()
         .map_err(|error| {
-            crate::incident::Gap::new(
-                crate::incident::GapKind::Other,
+            Gap::new(
+                GapKind::Other,
                 "the SSM parameters",
                 error.to_string(),
                 "report this as a bug",
             )
         })?;
-    ctx.count_call();
-    let output = ctx
-        .clients
-        .ssm()
-        .describe_parameters()
-        .parameter_filters(filter)
-        .send()
-        .await
-        .map_err(|error| {
-            gaps::from_sdk_error("the SSM parameters", "ssm:DescribeParameters", &error)
-        })?;
-    Ok(references
-        .iter()
-        .map(|reference| {
-            let pointer = Pointer::parse(&reference.value_from);
-            let mut facts = facts_of(reference, Store::Ssm, "ssm:DescribeParameters");
-            let found = output
-                .parameters()
-                .iter()
-                .find(|p| p.name() == Some(pointer.id.as_str()));
-            let shared = Arn::parse(&reference.value_from)
-                .and_then(|arn| arn.account())
-                .is_some_and(|owner| account.is_some_and(|account| account != owner));
-            facts.exists = Some(found.is_some());
-            if found.is_none() && shared {
-                facts.exists = None;
-                facts.note =
-                    Some("a parameter shared from another account is not listed here".into());
-            }
-            facts.parameter_type = found
-                .and_then(|p| p.r#type())
-                .map(|t| t.as_str().to_string());
-            facts.kms_key = found.and_then(|p| p.key_id()).map(str::to_string);
-            facts
-        })
-        .collect())
+    let mut found: Vec<ParameterMetadata> = Vec::new();
+    let mut token: Option<String> = None;
+    for _ in 0..PARAMETER_PAGES {
+        ctx.count_call();
+        let output = ctx
+            .clients
+            .ssm()
+            .describe_parameters()
+            .parameter_filters(filter.clone())
+            .max_results(PARAMETERS_PER_PAGE)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|error| {
+                gaps::from_sdk_error(
+                    "the SSM parameters",
+                    actions::SSM_DESCRIBE_PARAMETERS,
+                    &error,
+                )
+            })?;
+        found.extend(output.parameters().iter().cloned());
+        token = output
+            .next_token()
+            .filter(|token| !token.is_empty())
+            .map(str::to_string);
+        let all_found = names
+            .iter()
+            .all(|name| found.iter().any(|p| p.name() == Some(name.as_str())));
+        if token.is_none() || all_found {
+            return Ok((found, true));
+        }
+    }
+    Ok((found, false))
+}
+
+/// One reference's facts from the parameters found; `complete`: every page was read.
+fn parameter_facts(
+    reference: &Reference,
+    found: &[ParameterMetadata],
+    complete: bool,
+    account: Option<&str>,
+) -> SecretFacts {
+    let pointer = Pointer::parse(&reference.value_from);
+    let mut facts = facts_of(reference, Store::Ssm, actions::SSM_DESCRIBE_PARAMETERS);
+    let parameter = found.iter().find(|p| p.name() == Some(pointer.id.as_str()));
+    let shared = Arn::parse(&reference.value_from)
+        .and_then(|arn| arn.account())
+        .is_some_and(|owner| account.is_some_and(|account| account != owner));
+    facts.exists = Some(parameter.is_some());
+    if parameter.is_none() && shared {
+        facts.exists = None;
+        facts.note = Some("a parameter shared from another account is not listed here".into());
+    } else if parameter.is_none() && !complete {
+        facts.exists = None;
+        facts.note = Some(format!(
+            "not among the first {PARAMETER_PAGES} pages of DescribeParameters, which AWS filters page by page; not concluded"
+        ));
+    }
+    facts.parameter_type = parameter
+        .and_then(|p| p.r#type())
+        .map(|t| t.as_str().to_string());
+    facts.kms_key = parameter
+        .and_then(|p| p.key_id())
+        .filter(|key| !aws_default(key))
+        .map(str::to_string);
+    facts
 }
 
 #[cfg(test)]

@@ -280,9 +280,11 @@ pub(super) const TARGET_GROUP_CHECK: StepTemplate = step(
     "Read the target group's health check settings",
     "aws elbv2 describe-target-groups --target-group-arns {target_group} --region {region} --query 'TargetGroups[0].{path:HealthCheckPath,port:HealthCheckPort,interval:HealthCheckIntervalSeconds,timeout:HealthCheckTimeoutSeconds,healthy:HealthyThresholdCount,unhealthy:UnhealthyThresholdCount,matcher:Matcher}'",
 );
+// The grace period comes from the start-up time the log states; without it, the reader puts in
+// their own (a number made up here would look measured).
 pub(super) const GRACE_PERIOD: StepTemplate = step(
-    "Give slow starters time before the load balancer judges them (about 1.5x the start-up time)",
-    "aws ecs update-service --cluster {cluster} --service {service} --health-check-grace-period-seconds {suggested_grace_period|120} --region {region}",
+    "Give slow starters time before the load balancer judges them (about 1.5x the start-up time{startup_clause|})",
+    "aws ecs update-service --cluster {cluster} --service {service} --health-check-grace-period-seconds {suggested_grace_period|<about 1.5x the start-up time, in seconds>} --region {region}",
 );
 pub(super) const TASKDEF_HEALTHCHECK: StepTemplate = step(
     "Read the container's health check",

@@ -117,10 +117,10 @@ pub(super) static RULES: &[Rule] = &[
         triggers: &[Trigger::Said { on: On::Any, cause: Cause::Kms }],
         detects: "ResourceInitializationError while pulling secrets with a KMS error: kms:Decrypt denied, a disabled or missing key.",
         why: "The secret or SecureString parameter is encrypted with a customer managed KMS key, and the execution role may not use it (the key policy or the role's policy lacks kms:Decrypt), or the key is disabled.",
-        fix: "Grant the execution role kms:Decrypt on the key (in the role policy and, for cross-account keys, in the key policy); re-enable the key if it was disabled.",
+        fix: "Grant the execution role kms:Decrypt on the key's ARN (a policy that names an alias does not cover the key), and make sure the key policy lets it use the key (directly, or by leaving it to the account's IAM policies); re-enable the key if it was disabled.",
         reads: START_FACTS,
         summary: "The task could not decrypt a secret: the execution role ({execution_role|not known}) may not use the KMS key that protects it: '{matched}'.",
-        steps: &[TASKDEF_SECRETS, step("Check whether the execution role may decrypt with the key", "aws iam simulate-principal-policy --policy-source-arn {execution_role} --action-names kms:Decrypt --region {region}"), FORCE_DEPLOY],
+        steps: &[TASKDEF_SECRETS, step("Read the policy of the KMS key that protects the secrets, which must let the execution role use the key (the IAM policy simulator evaluates neither key policies nor grants)", "aws kms get-key-policy --key-id <the key ARN, from aws kms describe-key --key-id KMS_KEY_ID> --policy-name default --region {region} --output text"), FORCE_DEPLOY],
     },
     Rule {
         id: "secrets-access-denied",
@@ -133,7 +133,7 @@ pub(super) static RULES: &[Rule] = &[
         fix: "Grant the execution role secretsmanager:GetSecretValue (or ssm:GetParameters) on the exact secret or parameter ARNs the task definition references.",
         reads: START_FACTS,
         summary: "The task could not start: its execution role ({execution_role|not known}) may not read a secret it references: '{matched}'.",
-        steps: &[TASKDEF_SECRETS, EXECUTION_ROLE_POLICIES, step("Check the grant for the secret", "aws iam simulate-principal-policy --policy-source-arn {execution_role} --action-names secretsmanager:GetSecretValue ssm:GetParameters --region {region}"), FORCE_DEPLOY],
+        steps: &[TASKDEF_SECRETS, EXECUTION_ROLE_POLICIES, step("Check whether the execution role's own policies allow fetching the secrets (the simulator reads the role's identity policies only)", "aws iam simulate-principal-policy --policy-source-arn {execution_role} --action-names secretsmanager:GetSecretValue ssm:GetParameters --region {region}"), FORCE_DEPLOY],
     },
     Rule {
         id: "secrets-invalid-reference",

@@ -4,6 +4,7 @@
 
 use super::{Conclusion, Scene};
 use crate::arn::last_segment;
+use crate::aws::actions;
 use crate::investigate::network::{verdict, NetworkFacts};
 use crate::investigate::secrets::{Pointer, SecretFacts, Store};
 use crate::report::Category;
@@ -22,7 +23,7 @@ pub(super) fn network(c: &mut Conclusion, _scene: &Scene, facts: &NetworkFacts) 
                 },
                 route.default_route.as_deref().unwrap_or("nowhere")
             ),
-            "ec2:DescribeRouteTables",
+            actions::EC2_DESCRIBE_ROUTE_TABLES,
         );
     }
     if let Some(vpc) = &facts.vpc_id {
@@ -53,7 +54,7 @@ pub(super) fn network(c: &mut Conclusion, _scene: &Scene, facts: &NetworkFacts) 
                     present.join(", ")
                 }
             ),
-            "ec2:DescribeVpcEndpoints",
+            actions::EC2_DESCRIBE_VPC_ENDPOINTS,
         );
     }
     if let Some(open) = facts.egress_443 {
@@ -64,7 +65,7 @@ pub(super) fn network(c: &mut Conclusion, _scene: &Scene, facts: &NetworkFacts) 
                 facts.security_groups.join(", "),
                 if open { "allowed" } else { "not allowed" }
             ),
-            "ec2:DescribeSecurityGroups",
+            actions::EC2_DESCRIBE_SECURITY_GROUPS,
         );
     }
     let verdict = verdict(facts);
@@ -128,6 +129,7 @@ pub(super) fn secrets(c: &mut Conclusion, scene: &Scene, facts: &[SecretFacts]) 
             ));
         }
         c.verified(&source, text, &fact.verified_by);
+        key_facts(c, scene, fact);
         if fact.exists == Some(false) {
             c.headline(format!("Secret for {} does not exist", fact.name));
             c.say(format!(
@@ -208,14 +210,8 @@ fn grant_execution_role(c: &mut Conclusion, scene: &Scene, facts: &[SecretFacts]
             r#"{{"Effect":"Allow","Action":"{}","Resource":"{resource}"}}"#,
             pointer.fetch_action()
         ));
-        if let Some(key) = fact
-            .kms_key
-            .as_deref()
-            .filter(|k| !k.contains("alias/aws/"))
-        {
-            statements.push(format!(
-                r#"{{"Effect":"Allow","Action":"kms:Decrypt","Resource":"{key}"}}"#
-            ));
+        if let Some(statement) = decrypt_statement(fact, &scene.region, account) {
+            statements.push(statement);
         }
     }
     statements.dedup();
@@ -230,6 +226,113 @@ fn grant_execution_role(c: &mut Conclusion, scene: &Scene, facts: &[SecretFacts]
             statements.join(",")
         )),
     );
+}
+
+/// What kms:DescribeKey verified about a secret's key: its ARN and state; a key that cannot
+/// decrypt (disabled, pending deletion) and the key policy to read, with the key's real ARN.
+fn key_facts(c: &mut Conclusion, scene: &Scene, fact: &SecretFacts) {
+    let Some(key) = fact.key.as_ref().filter(|key| !key.aws_managed) else {
+        return;
+    };
+    let state = key.state.as_deref().unwrap_or("state unknown");
+    let named = fact.kms_key.as_deref().unwrap_or(&key.arn);
+    let behind = if named == key.arn {
+        String::new()
+    } else {
+        format!(" (the key behind {named})")
+    };
+    c.verified(
+        format!("KMS key {}", key.arn),
+        format!(
+            "customer managed, {state}{behind}; encrypts {} of container {}",
+            fact.name, fact.container
+        ),
+        actions::KMS_DESCRIBE_KEY,
+    );
+    let region = crate::arn::region_of(&key.arn).unwrap_or(&scene.region);
+    match key.state.as_deref() {
+        Some("Disabled") => {
+            c.headline(format!("Secret's KMS key is disabled ({})", fact.name));
+            c.say(format!(
+                "Verified: KMS key {} is disabled: nothing can decrypt {} with it.",
+                key.arn, fact.name
+            ));
+            c.fix(
+                format!("Enable KMS key {}", key.arn),
+                Some(format!(
+                    "aws kms enable-key --key-id {} --region {region}",
+                    key.arn
+                )),
+            );
+        }
+        Some("PendingDeletion") => {
+            c.headline(format!(
+                "Secret's KMS key is pending deletion ({})",
+                fact.name
+            ));
+            c.say(format!(
+                "Verified: KMS key {} is scheduled for deletion: nothing can decrypt {} with it.",
+                key.arn, fact.name
+            ));
+            c.fix(
+                format!(
+                    "Cancel the deletion of KMS key {} (then enable it)",
+                    key.arn
+                ),
+                Some(format!(
+                    "aws kms cancel-key-deletion --key-id {} --region {region}",
+                    key.arn
+                )),
+            );
+        }
+        _ => {}
+    }
+    if scene.has(Category::SecretsKms) {
+        c.supersede("aws kms get-key-policy --key-id <");
+        c.fix(
+            format!("Read the policy of KMS key {}, which must let the execution role use the key (the IAM policy simulator evaluates neither key policies nor grants)", key.arn),
+            Some(format!("aws kms get-key-policy --key-id {} --policy-name default --region {region} --output text", key.arn)),
+        );
+    }
+}
+
+/// The kms:Decrypt statement a secret's key needs, on the key's ARN: an IAM policy names a KMS
+/// key by its ARN only (a key id, an alias name or an alias ARN there does not cover the key,
+/// per the KMS developer guide). Resolved by DescribeKey when it could be; otherwise a key ARN
+/// as given, a bare key id in the secret's account and region, or an alias through the
+/// `kms:ResourceAliases` condition. None for an AWS managed key (its key policy allows the
+/// account's principals through the service).
+fn decrypt_statement(fact: &SecretFacts, region: &str, account: &str) -> Option<String> {
+    let allow = |resource: &str, condition: &str| {
+        format!(
+            r#"{{"Effect":"Allow","Action":"{}","Resource":"{resource}"{condition}}}"#,
+            actions::KMS_DECRYPT
+        )
+    };
+    if let Some(key) = &fact.key {
+        return (!key.aws_managed).then(|| allow(&key.arn, ""));
+    }
+    let named = fact.kms_key.as_deref()?;
+    let parsed = crate::arn::Arn::parse(named);
+    let (region, account) = parsed
+        .as_ref()
+        .map_or((region, account), |arn| (arn.region, arn.account));
+    let resource = parsed.as_ref().map_or(named, |arn| arn.resource);
+    if resource.starts_with("key/") {
+        return Some(allow(named, ""));
+    }
+    match resource.strip_prefix("alias/") {
+        Some(alias) => Some(allow(
+            &format!("arn:aws:kms:{region}:{account}:key/*"),
+            &format!(
+                r#","Condition":{{"ForAnyValue:StringEquals":{{"kms:ResourceAliases":"alias/{alias}"}}}}"#
+            ),
+        )),
+        None => Some(allow(
+            &format!("arn:aws:kms:{region}:{account}:key/{resource}"),
+            "",
+        )),
+    }
 }
 
 /// The IAM resource of a secret: its full ARN ends with a dash and six random characters; a
@@ -280,7 +383,7 @@ pub(super) fn task_role(c: &mut Conclusion, scene: &Scene) {
         .task_definition()
         .and_then(|td| td.task_role_arn.as_deref());
     c.headline(format!("Task role denied {action}"));
-    c.verified("log line", found.said, "logs:GetLogEvents");
+    c.verified("log line", found.said, actions::LOGS_GET_LOG_EVENTS);
     let Some(role) = task_role else {
         c.say(format!("The application was denied {action} on {resource}, and the task definition has no task role."));
         c.fix(
@@ -310,6 +413,7 @@ pub(super) fn task_role(c: &mut Conclusion, scene: &Scene) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::investigate::secrets::KeyFacts;
 
     #[test]
     fn denials_name_the_principal_action_and_resource() {
@@ -333,5 +437,115 @@ mod tests {
             crate::diagnose::shapes::denial("is not authorized to perform: dynamodb:PutItem")
                 .unwrap();
         assert!(bare.principal.is_none() && bare.resource.is_none());
+    }
+
+    fn fact(kms_key: Option<&str>, key: Option<KeyFacts>) -> SecretFacts {
+        SecretFacts {
+            container: "api".into(),
+            name: "DB_PASSWORD".into(),
+            value_from: "arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/db-AbCdEf"
+                .into(),
+            store: Store::SecretsManager,
+            exists: Some(true),
+            deletion: None,
+            kms_key: kms_key.map(str::to_string),
+            key,
+            missing_stage: None,
+            parameter_type: None,
+            note: None,
+            verified_by: actions::SECRETSMANAGER_DESCRIBE_SECRET.into(),
+        }
+    }
+
+    const KEY_ARN: &str =
+        "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+
+    #[test]
+    fn the_decrypt_grant_names_the_key_arn_never_its_alias() {
+        let resolved = KeyFacts {
+            arn: KEY_ARN.into(),
+            aws_managed: false,
+            state: Some("Enabled".into()),
+        };
+        let statement = decrypt_statement(
+            &fact(Some("alias/orders"), Some(resolved)),
+            "eu-west-1",
+            "1",
+        )
+        .unwrap();
+        assert_eq!(
+            statement,
+            format!(r#"{{"Effect":"Allow","Action":"kms:Decrypt","Resource":"{KEY_ARN}"}}"#)
+        );
+    }
+
+    #[test]
+    fn an_aws_managed_key_needs_no_decrypt_grant() {
+        let managed = KeyFacts {
+            arn: KEY_ARN.into(),
+            aws_managed: true,
+            state: Some("Enabled".into()),
+        };
+        assert_eq!(
+            decrypt_statement(&fact(Some(KEY_ARN), Some(managed)), "eu-west-1", "1"),
+            None
+        );
+        assert_eq!(decrypt_statement(&fact(None, None), "eu-west-1", "1"), None);
+    }
+
+    #[test]
+    fn an_unresolved_alias_is_granted_through_the_resource_aliases_condition() {
+        let statement = decrypt_statement(
+            &fact(Some("alias/orders"), None),
+            "eu-west-1",
+            "111122223333",
+        )
+        .unwrap();
+        assert_eq!(
+            statement,
+            r#"{"Effect":"Allow","Action":"kms:Decrypt","Resource":"arn:aws:kms:eu-west-1:111122223333:key/*","Condition":{"ForAnyValue:StringEquals":{"kms:ResourceAliases":"alias/orders"}}}"#
+        );
+        let alias_arn = decrypt_statement(
+            &fact(
+                Some("arn:aws:kms:us-east-2:444455556666:alias/orders"),
+                None,
+            ),
+            "eu-west-1",
+            "111122223333",
+        )
+        .unwrap();
+        assert!(
+            alias_arn.contains(r#""Resource":"arn:aws:kms:us-east-2:444455556666:key/*""#),
+            "{alias_arn}"
+        );
+    }
+
+    #[test]
+    fn an_unresolved_key_id_or_arn_becomes_the_key_arn() {
+        let id = decrypt_statement(
+            &fact(Some("1234abcd-12ab-34cd-56ef-1234567890ab"), None),
+            "eu-west-1",
+            "111122223333",
+        )
+        .unwrap();
+        assert!(id.contains(&format!(r#""Resource":"{KEY_ARN}""#)), "{id}");
+        let arn = decrypt_statement(&fact(Some(KEY_ARN), None), "us-east-1", "1").unwrap();
+        assert!(arn.contains(&format!(r#""Resource":"{KEY_ARN}""#)), "{arn}");
+    }
+
+    #[test]
+    fn no_step_offers_the_policy_simulator_as_a_check_of_a_kms_key() {
+        // For a role, simulate-principal-policy evaluates neither key policies nor grants.
+        for rule in crate::diagnose::RULES {
+            for step in rule.steps {
+                assert!(
+                    !(step.command.contains("simulate-principal-policy")
+                        && step.command.contains("kms:")),
+                    "{}: {}",
+                    rule.id,
+                    step.command
+                );
+            }
+        }
     }
 }

@@ -3,6 +3,7 @@
 
 use super::{at, Conclusion, Scene};
 use crate::arn::{last_segment, task_definition_name};
+use crate::aws::actions;
 use crate::investigate::deployments::DeploymentFacts;
 
 pub(super) fn conclude(c: &mut Conclusion, scene: &Scene, facts: &DeploymentFacts) {
@@ -14,7 +15,7 @@ pub(super) fn conclude(c: &mut Conclusion, scene: &Scene, facts: &DeploymentFact
     if let Some(reason) = &facts.status_reason {
         text.push_str(&format!(": {reason}"));
     }
-    c.verified(source, text, "ecs:DescribeServiceDeployments");
+    c.verified(source, text, actions::ECS_DESCRIBE_SERVICE_DEPLOYMENTS);
     if let Some(breaker) = &facts.circuit_breaker {
         if breaker.failure_count > 0 || breaker.status.as_deref() == Some("TRIGGERED") {
             c.verified(
@@ -26,7 +27,7 @@ pub(super) fn conclude(c: &mut Conclusion, scene: &Scene, facts: &DeploymentFact
                     if breaker.failure_count == 1 { "" } else { "s" },
                     breaker.threshold
                 ),
-                "ecs:DescribeServiceDeployments",
+                actions::ECS_DESCRIBE_SERVICE_DEPLOYMENTS,
             );
         }
     }
@@ -41,7 +42,7 @@ pub(super) fn conclude(c: &mut Conclusion, scene: &Scene, facts: &DeploymentFact
         if let Some(reason) = &rollback.reason {
             text.push_str(&format!(": {reason}"));
         }
-        c.verified(source, text, "ecs:DescribeServiceDeployments");
+        c.verified(source, text, actions::ECS_DESCRIBE_SERVICE_DEPLOYMENTS);
     }
     alarms(c, scene, facts);
 }
@@ -62,7 +63,11 @@ fn alarms(c: &mut Conclusion, scene: &Scene, facts: &DeploymentFacts) {
         if let Some(reason) = &alarm.reason {
             text.push_str(&format!(": {reason}"));
         }
-        c.verified("CloudWatch alarm", text, "cloudwatch:DescribeAlarms");
+        c.verified(
+            "CloudWatch alarm",
+            text,
+            actions::CLOUDWATCH_DESCRIBE_ALARMS,
+        );
     }
     let Some(first) = alarms.triggered.first() else {
         return;

@@ -13,7 +13,7 @@ pub(super) fn conclude(c: &mut Conclusion, _scene: &Scene, hook: &HookLog) {
         Some(last) => {
             for line in &hook.lines {
                 c.verified(source.clone(), line.clone(),
-                    "logs:FilterLogEvents",
+                    crate::aws::actions::LOGS_FILTER_LOG_EVENTS,
                 );
             }
             c.headline(format!("Hook {} failed at {stage}", hook.function));
@@ -25,7 +25,7 @@ pub(super) fn conclude(c: &mut Conclusion, _scene: &Scene, hook: &HookLog) {
         None => c.verified(
             source,
             format!("no error line logged in the hour before the deployment failed at {stage}: the function returned FAILED (or no hookStatus) without logging why"),
-            "logs:FilterLogEvents",
+            crate::aws::actions::LOGS_FILTER_LOG_EVENTS,
         ),
     }
     c.fix(

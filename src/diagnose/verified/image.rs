@@ -2,6 +2,7 @@
 //! built for, a cross-account repository's policy.
 
 use super::{at, Conclusion, Scene};
+use crate::aws::actions;
 use crate::investigate::ecr::{docker_architecture, runs_on, ImageFacts, TagFact};
 use crate::report::Category;
 
@@ -18,7 +19,7 @@ pub(super) fn conclude(c: &mut Conclusion, scene: &Scene, facts: &ImageFacts) {
             c.verified(
                 &source,
                 format!("repository {} does not exist {place}", facts.repository),
-                "ecr:DescribeImages",
+                actions::ECR_DESCRIBE_IMAGES,
             );
             c.say(format!(
                 "Verified in ECR: repository {} does not exist {place}.",
@@ -47,7 +48,7 @@ pub(super) fn conclude(c: &mut Conclusion, scene: &Scene, facts: &ImageFacts) {
             c.verified(
                 &source,
                 format!("{wanted} exists in {}{pushed}", facts.repository),
-                "ecr:DescribeImages",
+                actions::ECR_DESCRIBE_IMAGES,
             );
         }
         _ => {}
@@ -99,7 +100,7 @@ fn missing_tag(
             tags_text(scene, &facts.closest)
         ));
     }
-    c.verified(source, text, "ecr:DescribeImages");
+    c.verified(source, text, actions::ECR_DESCRIBE_IMAGES);
     let mut said = format!(
         "Verified in ECR: {wanted} is not in repository {} (the repository exists).",
         facts.repository
@@ -141,7 +142,7 @@ fn present(c: &mut Conclusion, scene: &Scene, facts: &ImageFacts, source: &str, 
     if let Some(pushed) = pushed {
         text.push_str(&format!(", pushed {}", at(pushed)));
     }
-    c.verified(source, text, "ecr:DescribeImages");
+    c.verified(source, text, actions::ECR_DESCRIBE_IMAGES);
     let after = pushed
         .zip(scene.when)
         .is_some_and(|(pushed, when)| pushed > when);
@@ -169,7 +170,7 @@ fn platforms(c: &mut Conclusion, scene: &Scene, facts: &ImageFacts, source: &str
                 "{} is a single-platform image: its architecture is in its config, which ecs-doctor does not read",
                 facts.image
             ),
-            "ecr:BatchGetImage",
+            actions::ECR_BATCH_GET_IMAGE,
         );
         return;
     }
@@ -184,7 +185,7 @@ fn platforms(c: &mut Conclusion, scene: &Scene, facts: &ImageFacts, source: &str
                 "{} is built for {built}: it includes the task's architecture ({architecture})",
                 facts.image
             ),
-            "ecr:BatchGetImage",
+            actions::ECR_BATCH_GET_IMAGE,
         );
         return;
     }
@@ -195,7 +196,7 @@ fn platforms(c: &mut Conclusion, scene: &Scene, facts: &ImageFacts, source: &str
             "{} is built for {built} only; the task runs on {architecture}",
             facts.image
         ),
-        "ecr:BatchGetImage",
+        actions::ECR_BATCH_GET_IMAGE,
     );
     c.say(format!(
         "Verified in ECR: image {} is built for {built} only and the task runs on {architecture} ({}).",
@@ -232,7 +233,7 @@ fn policy(c: &mut Conclusion, facts: &ImageFacts, source: &str) {
         Some(true) => c.verified(
             source,
             format!("its repository policy lets account {pulling} pull: look at the execution role's ECR permissions"),
-            "ecr:GetRepositoryPolicy",
+            actions::ECR_GET_REPOSITORY_POLICY,
         ),
         allows => {
             let text = match allows {
@@ -240,7 +241,7 @@ fn policy(c: &mut Conclusion, facts: &ImageFacts, source: &str) {
                 _ => format!("the policy of repository {} (account {}) has no statement letting account {pulling} pull", facts.repository, facts.registry_id),
             };
             c.headline("Cross-account pull not allowed");
-            c.verified(source, &text, "ecr:GetRepositoryPolicy");
+            c.verified(source, &text, actions::ECR_GET_REPOSITORY_POLICY);
             c.say(format!("Verified in ECR: {text}."));
             c.fix(
                 format!(
