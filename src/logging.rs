@@ -27,8 +27,8 @@ use crate::metrics::Invocation;
 /// Powertools' `service`: what the function is.
 pub const SERVICE: &str = "ecs-doctor";
 
-/// The level the metric line is printed at (a JSON line without one counts as INFO, the same).
-pub const METRIC_LINE_LEVEL: &str = "INFO";
+/// The level the metric line is printed at (declared with the line, in `metrics`).
+pub use crate::metrics::METRIC_LINE_LEVEL;
 
 /// The JSON lines of tracing-subscriber, with the fields of the spans an event is in written
 /// at the top level beside the event's own (an event's own field wins over a span's).

@@ -3,7 +3,7 @@
 //! `function_request_id`, `xray_trace_id`, `function_name`) on it (and, through the
 //! invocation's span, on every log line: `crate::logging`).
 //!
-//! The line carries `"level": "INFO"` (`crate::logging::METRIC_LINE_LEVEL`): Lambda's log-level
+//! The line carries `"level": "INFO"` ([`METRIC_LINE_LEVEL`]): Lambda's log-level
 //! filtering reads `level` (a line without one counts as INFO) and drops what is below the
 //! function's ApplicationLogLevel. The metric line is information, not an error, so it is INFO,
 //! and the stack keeps ApplicationLogLevel at INFO; a raised level is reported at start as an
@@ -25,6 +25,10 @@ use serde_json::{json, Map, Value};
 pub const NAMESPACE: &str = "ecs-doctor";
 
 static COLD: AtomicBool = AtomicBool::new(true);
+
+/// The level the metric line is printed at (a JSON line without one counts as INFO, the same):
+/// Lambda's log-level filter drops lines below the function's ApplicationLogLevel.
+pub const METRIC_LINE_LEVEL: &str = "INFO";
 
 /// Which invocation this is, in Powertools' words.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -173,7 +177,7 @@ pub fn emf_line(
     } else {
         &invocation.function_name
     };
-    root.insert("level".into(), json!(crate::logging::METRIC_LINE_LEVEL));
+    root.insert("level".into(), json!(METRIC_LINE_LEVEL));
     root.insert("function".into(), json!(function));
     root.insert("outcome".into(), json!(figures.outcome));
     for (name, value) in [

@@ -732,6 +732,20 @@ fn canned_deployment_because(overlay: &Overlay, good: &str, bad: &str, reason: &
             "status": "ROLLBACK_SUCCESSFUL", "statusReason": reason,
             "rollback": {"reason": reason, "startedAt": now - 120.0, "serviceRevisionArn": revision("1111111111111111111")},
             "deploymentCircuitBreaker": {"status": "MONITORING_COMPLETE", "failureCount": 0, "threshold": 3},
+            "deploymentConfiguration": if reason.contains("hook") {
+                json!({"strategy": "CANARY", "bakeTimeInMinutes": 10,
+                       "canaryConfiguration": {"canaryPercent": 10.0, "canaryBakeTimeInMinutes": 5}})
+            } else {
+                json!({"strategy": "ROLLING"})
+            },
+            "lifecycleStage": if reason.contains("hook") { "TEST_TRAFFIC_SHIFT" } else { "CLEAN_UP" },
+            "lifecycleHookDetails": if reason.contains("hook") {
+                json!([{"hookId": "ecs-aws_lambda-Zq1lD8v2", "targetType": "AWS_LAMBDA",
+                        "targetArn": format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:checkout-canary-check"),
+                        "status": "FAILED", "timeoutAction": "ROLLBACK"}])
+            } else {
+                json!([])
+            },
             "alarms": if reason.contains("alarm") {
                 json!({"status": "TRIGGERED", "alarmNames": ["api-5xx"], "triggeredAlarmNames": ["api-5xx"]})
             } else {
@@ -1002,6 +1016,21 @@ async fn a_canary_whose_hook_returned_failed_names_the_function_the_stage_and_it
             ),
         "{}",
         report.summary
+    );
+    let deployment = verified(&report, "ecs:DescribeServiceDeployments");
+    assert!(
+        deployment
+            .iter()
+            .any(|e| e
+                .contains("strategy CANARY, lifecycle stage TEST_TRAFFIC_SHIFT, bake time 10 min")),
+        "{deployment:?}"
+    );
+    assert!(
+        deployment
+            .iter()
+            .any(|e| e.contains("AWS_LAMBDA hook arn:aws:lambda:")
+                && e.contains("checkout-canary-check FAILED")),
+        "{deployment:?}"
     );
     let logged = verified(&report, "logs:FilterLogEvents");
     assert!(

@@ -83,6 +83,8 @@ pub const ALL: &[&str] = &[
 ];
 
 // ---- What the task's roles need: named in fixes, never called by ecs-doctor ---------------------
+/// A deployment hook's role invokes the hook function with it.
+pub const LAMBDA_INVOKE_FUNCTION: &str = "lambda:InvokeFunction";
 /// The execution role fetches a Secrets Manager secret with it.
 pub const SECRETSMANAGER_GET_SECRET_VALUE: &str = "secretsmanager:GetSecretValue";
 /// The execution role fetches SSM parameters with it.

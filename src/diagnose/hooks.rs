@@ -4,6 +4,7 @@
 //! failing health checks.
 
 use crate::arn::last_segment;
+use crate::aws::actions::LAMBDA_INVOKE_FUNCTION;
 use crate::event::{DaemonAction, DaemonDeployment, Detail, HookChange, InstanceHealth};
 use crate::report::{Report, Step};
 
@@ -131,5 +132,63 @@ fn health_facts(report: &mut Report, health: &InstanceHealth) {
         report
             .evidence
             .push(evidence("container instance health", &text));
+    }
+}
+
+/// A hook ECS could not invoke (`… is not authorized to perform: lambda:InvokeFunction on
+/// resource: FUNCTION`): the hook's role and the function, from the reason, and the policy that
+/// lets the role invoke it, first among the steps.
+pub(super) fn hook_role_fix(report: &mut Report, reason: &str) {
+    let Some((role, function)) = denied_invoke(reason) else {
+        return;
+    };
+    report.summary.push_str(&format!(
+        " The hook's role {role} may not invoke {function}: ECS could not run the hook at all."
+    ));
+    report.next_steps.insert(
+        0,
+        Step {
+            title: format!("Let the hook's role {role} invoke the hook function"),
+            command: Some(format!(
+                "aws iam put-role-policy --role-name {role} --policy-name invoke-deployment-hook --policy-document '{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Effect\":\"Allow\",\"Action\":\"{LAMBDA_INVOKE_FUNCTION}\",\"Resource\":\"{function}\"}}]}}'"
+            )),
+        },
+    );
+}
+
+/// `(role name, function ARN)` from `User: arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION is not
+/// authorized to perform: lambda:InvokeFunction on resource: arn:aws:lambda:…:function:NAME`.
+fn denied_invoke(reason: &str) -> Option<(&str, &str)> {
+    if !reason.contains(LAMBDA_INVOKE_FUNCTION) {
+        return None;
+    }
+    let role = reason.split("assumed-role/").nth(1)?.split('/').next()?;
+    let function = reason
+        .split("on resource: ")
+        .nth(1)?
+        .split_whitespace()
+        .next()?
+        .trim_end_matches(['.', ',']);
+    (function.contains(":function:") && !role.is_empty()).then_some((role, function))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::denied_invoke;
+
+    #[test]
+    fn the_role_that_may_not_invoke_the_hook_and_its_function_come_from_the_reason() {
+        let reason = "Service deployment rolled back because TEST_TRAFFIC_SHIFT lifecycle hook(s) failed. ECS was unable to invoke hook target arn:aws:lambda:us-west-2:123456789012:function:myHook due to User: arn:aws:sts::123456789012:assumed-role/myHookRole/ECS-Lambda-Execution is not authorized to perform: lambda:InvokeFunction on resource: arn:aws:lambda:us-west-2:123456789012:function:myHook because no identity-based policy allows the lambda:InvokeFunction action";
+        assert_eq!(
+            denied_invoke(reason),
+            Some((
+                "myHookRole",
+                "arn:aws:lambda:us-west-2:123456789012:function:myHook"
+            ))
+        );
+        assert_eq!(
+            denied_invoke("Lifecycle hook target x returned FAILED status."),
+            None
+        );
     }
 }

@@ -176,6 +176,9 @@ fn deployment_report(
         quote_service_events(&mut report, incident);
     }
     report.findings = findings::for_service(incident, &report);
+    if rule.category == Category::DeploymentHookFailed {
+        hooks::hook_role_fix(&mut report, change.reason.as_deref().unwrap_or(""));
+    }
     finish(report, incident, &vars)
 }
 

@@ -47,6 +47,13 @@ pub struct DeploymentFacts {
     pub rollback: Option<RollbackFacts>,
     /// The newest deployment before it that succeeded.
     pub last_good: Option<LastGood>,
+    /// ROLLING, BLUE_GREEN, LINEAR, CANARY.
+    pub strategy: Option<String>,
+    /// Where a blue/green, linear or canary deployment is (or stopped): TEST_TRAFFIC_SHIFT …
+    pub lifecycle_stage: Option<String>,
+    pub bake_time_minutes: Option<i32>,
+    /// Its lifecycle hooks as ECS ran them.
+    pub hooks: Vec<HookFacts>,
     pub verified_by: Vec<String>,
 }
 
@@ -76,6 +83,22 @@ impl DeploymentFacts {
                     .map(|td| (td, "the last successful deployment's revision"))
             })
     }
+}
+
+/// A lifecycle hook of the deployment (`lifecycleHookDetails`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HookFacts {
+    pub hook_id: Option<String>,
+    /// AWS_LAMBDA or PAUSE.
+    pub target_type: Option<String>,
+    /// The hook function (a Lambda hook).
+    pub target_arn: Option<String>,
+    /// AWAITING_ACTION, IN_PROGRESS, SUCCEEDED, FAILED, TIMED_OUT.
+    pub status: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+    /// ROLLBACK or CONTINUE: what ECS does when the hook times out.
+    pub timeout_action: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -267,6 +290,26 @@ fn facts_of(deployment: &ServiceDeployment) -> DeploymentFacts {
             started_at: time(rollback.started_at()),
             task_definition: None,
         }),
+        strategy: deployment
+            .deployment_configuration()
+            .and_then(|c| c.strategy())
+            .map(|s| s.as_str().to_string()),
+        bake_time_minutes: deployment
+            .deployment_configuration()
+            .and_then(|c| c.bake_time_in_minutes()),
+        lifecycle_stage: deployment.lifecycle_stage().map(|s| s.as_str().to_string()),
+        hooks: deployment
+            .lifecycle_hook_details()
+            .iter()
+            .map(|hook| HookFacts {
+                hook_id: hook.hook_id().map(str::to_string),
+                target_type: hook.target_type().map(|t| t.as_str().to_string()),
+                target_arn: hook.target_arn().map(str::to_string),
+                status: hook.status().map(|s| s.as_str().to_string()),
+                expires_at: time(hook.expires_at()),
+                timeout_action: hook.timeout_action().map(|a| a.as_str().to_string()),
+            })
+            .collect(),
         ..DeploymentFacts::default()
     }
 }

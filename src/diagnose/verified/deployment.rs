@@ -16,6 +16,7 @@ pub(super) fn conclude(c: &mut Conclusion, scene: &Scene, facts: &DeploymentFact
         text.push_str(&format!(": {reason}"));
     }
     c.verified(source, text, actions::ECS_DESCRIBE_SERVICE_DEPLOYMENTS);
+    strategy(c, facts);
     if let Some(breaker) = &facts.circuit_breaker {
         if breaker.failure_count > 0 || breaker.status.as_deref() == Some("TRIGGERED") {
             c.verified(
@@ -95,4 +96,40 @@ fn alarms(c: &mut Conclusion, scene: &Scene, facts: &DeploymentFacts) {
     // The alarms are named now: no region-wide listing of every alarm in ALARM.
     c.supersede("describe-alarms --state-value");
     c.retract(crate::diagnose::NO_TASK_READ);
+}
+
+/// A deployment with a strategy: where it is, its bake time, and each lifecycle hook as ECS ran
+/// it (the function, the status, when a pause expires and what happens then).
+fn strategy(c: &mut Conclusion, facts: &DeploymentFacts) {
+    let source = "service deployment";
+    let Some(strategy) = facts.strategy.as_deref().filter(|s| *s != "ROLLING") else {
+        return;
+    };
+    let mut text = format!("strategy {strategy}");
+    if let Some(stage) = &facts.lifecycle_stage {
+        text.push_str(&format!(", lifecycle stage {stage}"));
+    }
+    if let Some(bake) = facts.bake_time_minutes {
+        text.push_str(&format!(", bake time {bake} min"));
+    }
+    c.verified(source, text, actions::ECS_DESCRIBE_SERVICE_DEPLOYMENTS);
+    for hook in &facts.hooks {
+        let mut text = format!(
+            "{} hook {} {}",
+            hook.target_type.as_deref().unwrap_or("?"),
+            hook.target_arn
+                .as_deref()
+                .or(hook.hook_id.as_deref())
+                .unwrap_or("?"),
+            hook.status.as_deref().unwrap_or("?"),
+        );
+        if let Some(expires) = hook.expires_at {
+            text.push_str(&format!(
+                ", expires {} (then {})",
+                at(expires),
+                hook.timeout_action.as_deref().unwrap_or("ROLLBACK")
+            ));
+        }
+        c.verified(source, text, actions::ECS_DESCRIBE_SERVICE_DEPLOYMENTS);
+    }
 }
