@@ -33,6 +33,9 @@ async fn seed_parameters(sdk: &SdkConfig) {
             .name(format!("/prod/app/p{index:02}"))
             .value("not-a-real-value")
             .r#type(ParameterType::String)
+            // A retried put (the SDK retries a connection moto closed under load) must not fail
+            // on the parameter its first attempt created.
+            .overwrite(true)
             .send()
             .await
             .expect("put a parameter");
@@ -199,6 +202,7 @@ async fn a_secret_under_an_alias_is_resolved_to_the_key_arn() {
         .value("not-a-real-token")
         .r#type(ParameterType::SecureString)
         .key_id("alias/orders-db")
+        .overwrite(true)
         .send()
         .await
         .unwrap();
