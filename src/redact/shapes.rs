@@ -209,6 +209,15 @@ pub(super) fn random_tokens(b: &[u8], keep: &[&str], spans: &mut Vec<Span>) {
         // public key is left whole; in a URL only long random parts count.
         if i == 0 || b[i - 1].is_ascii_whitespace() {
             let word_end = run(b, i, |c| !c.is_ascii_whitespace());
+            if let Some(end) = public_block(b, i) {
+                i = end;
+                continue;
+            }
+            // Most words hold nothing that could look machine-made: one pass, and on.
+            if !suspicious(&b[i..word_end]) {
+                i = word_end.max(i + 1);
+                continue;
+            }
             let word = trim_open(&b[i..word_end]);
             if public_word(b, i, word) || image_reference(word) {
                 i = word_end;
@@ -237,6 +246,29 @@ pub(super) fn random_tokens(b: &[u8], keep: &[&str], spans: &mut Vec<Span>) {
         i = end;
         token(b, start, end, keep, spans);
     }
+}
+
+/// Whether a word has a run of token bytes that the shape test could call machine-made: eight
+/// or more with a digit or a symbol among them, or twenty or more of anything. A cheap first
+/// look, so that ordinary words cost one pass.
+fn suspicious(word: &[u8]) -> bool {
+    let (mut len, mut marked) = (0usize, false);
+    for &c in word {
+        if token_byte(c) {
+            len += 1;
+            marked |= c.is_ascii_digit()
+                || matches!(
+                    c,
+                    b'!' | b'#' | b'$' | b'%' | b'^' | b'*' | b'@' | b'+' | b'~' | b'='
+                );
+            if len >= 20 || (len >= 8 && marked) {
+                return true;
+            }
+        } else {
+            (len, marked) = (0, false);
+        }
+    }
+    false
 }
 
 /// Words that are never secrets whatever their shape: ARNs, markers, images as data URIs,
