@@ -241,6 +241,7 @@ pub async fn handle_invocation(
     deadline: Option<SystemTime>,
     invocation: Invocation,
 ) -> Result<Outcome, HandlerError> {
+    app.accounts.learn_home_account(&invocation.function_arn);
     // Every line logged while it runs carries the invocation's keys (crate::logging).
     let span = crate::logging::invocation_span(&invocation);
     async move {

@@ -88,6 +88,17 @@ pub enum GapKind {
 }
 
 impl GapKind {
+    /// Whether the same read would meet the same gap for a while (a missing permission, data
+    /// that is not there, a source ecs-doctor cannot read, a request AWS refused as it was
+    /// made), as opposed to one that may pass on its own (throttling, a timeout, AWS or the
+    /// network failing).
+    pub const fn lasts(self) -> bool {
+        !matches!(
+            self,
+            GapKind::Throttled | GapKind::TimedOut | GapKind::Unavailable
+        )
+    }
+
     pub const fn id(self) -> &'static str {
         match self {
             GapKind::AccessDenied => "access-denied",

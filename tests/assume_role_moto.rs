@@ -179,6 +179,30 @@ async fn the_home_account_is_asked_from_sts_when_account_id_is_unset() {
     assert_eq!(cross.assume_role_calls(), 1);
 }
 
+/// Lambda names the function on every invocation (`Lambda-Runtime-Invoked-Function-Arn`), and
+/// its account is the function's own: no GetCallerIdentity on the first event. Here the ARN
+/// says MEMBER while STS (moto's credentials) would say ACCOUNT: the ARN is what counts.
+#[tokio::test]
+async fn the_home_account_is_read_from_the_invoked_functions_arn_before_sts() {
+    let moto = Moto::start();
+    let central = Accounts::new(moto.clients().await, CrossAccountConfig::default());
+    central.learn_home_account(&format!("arn:aws:lambda:{REGION}:{MEMBER}:function:ecs-doctor"));
+    central
+        .clients_for(Some(MEMBER), Some(REGION))
+        .await
+        .expect("own account");
+    assert_eq!(central.assume_role_calls(), 0, "no role for the own account");
+    // Not an account: nothing learnt (STS would be asked).
+    let other = Accounts::new(moto.clients().await, CrossAccountConfig::default());
+    other.learn_home_account("");
+    other.learn_home_account("arn:aws:lambda:eu-west-1:not-an-id:function:f");
+    other
+        .clients_for(Some(ACCOUNT), Some(REGION))
+        .await
+        .expect("own account, from STS");
+    assert_eq!(other.assume_role_calls(), 0);
+}
+
 #[tokio::test]
 async fn an_account_that_cannot_be_reached_is_a_gap_that_says_what_to_deploy() {
     let moto = Moto::start();

@@ -936,7 +936,10 @@ async fn probes_turned_off_read_nothing_more_and_a_denied_probe_is_a_gap_naming_
             body: json!({"__type": "AccessDeniedException", "message": "User: arn:aws:sts::123456789012:assumed-role/ecs-doctor/x is not authorized to perform: ecr:DescribeImages"}).to_string(),
         })
     });
-    let denied = world.app_behind(&moto, &[], &overlay).await;
+    // Flood control off: the loop's next crash below is gathered again.
+    let denied = world
+        .app_behind(&moto, &[("DEDUPE_WINDOW_MINUTES", "0")], &overlay)
+        .await;
     let outcome = handle_value(&denied, event("a4b1e0f0-0000-4000-8000-000000000002"), None)
         .await
         .unwrap();
@@ -952,6 +955,23 @@ async fn probes_turned_off_read_nothing_more_and_a_denied_probe_is_a_gap_naming_
         "grant ecr:DescribeImages to the ecs-doctor function's role"
     );
     assert!(report.what_changed.is_some(), "the other probes still ran");
+
+    // The next crash of the loop: a denial lasts, so it is not asked again (kept like an
+    // answer, two minutes), and the alert still names the action to grant.
+    let asked = overlay.answered("DescribeImages");
+    handle_value(&denied, event("a4b1e0f0-0000-4000-8000-000000000003"), None)
+        .await
+        .unwrap();
+    let report = world.report().await;
+    assert!(
+        report
+            .gaps
+            .iter()
+            .any(|gap| gap.action.as_deref() == Some("ecr:DescribeImages")),
+        "{:?}",
+        report.gaps
+    );
+    assert_eq!(overlay.answered("DescribeImages"), asked, "not asked again");
 }
 
 /// The deployment a canary's lifecycle hook failed: one alert, naming the hook function, the

@@ -180,7 +180,24 @@ impl Accounts {
         Ok(clients)
     }
 
-    /// The function's own account: ACCOUNT_ID, else GetCallerIdentity once (None if it fails:
+    /// Learns the function's own account from the ARN Lambda invoked it by (each invocation
+    /// carries it, `arn:aws:lambda:REGION:ACCOUNT:function:NAME`), so that no GetCallerIdentity
+    /// call is made on the first event. ACCOUNT_ID, when set, is what counts.
+    pub fn learn_home_account(&self, function_arn: &str) {
+        let unset = self
+            .config
+            .as_ref()
+            .is_some_and(|config| config.home_account.is_none());
+        let account = crate::arn::account_of(function_arn)
+            .filter(|account| account.len() == 12 && account.bytes().all(|c| c.is_ascii_digit()));
+        if let (true, Some(account)) = (unset, account) {
+            // Already known (from an earlier invocation or STS): the same account.
+            let _ = self.home_account.set(Some(account.to_string()));
+        }
+    }
+
+    /// The function's own account: ACCOUNT_ID, else the invoked function's ARN, else
+    /// GetCallerIdentity once (None if it fails:
     /// every event is then read with the function's own credentials).
     async fn home_account(&self) -> Option<&str> {
         self.home_account

@@ -176,9 +176,13 @@ pub fn environment_config(options: &AwsOptions) -> SdkConfig {
         Some(credentials) => SharedCredentialsProvider::new(credentials.clone()),
         None => SharedCredentialsProvider::new(EnvironmentVariableCredentialsProvider::new()),
     };
+    let endpoint = options
+        .endpoint_url
+        .clone()
+        .or_else(|| environment("AWS_ENDPOINT_URL"));
     let mut builder = SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
-        .http_client(http_client(lambda_trust_store()))
+        .http_client(http_client_for(endpoint.as_deref(), lambda_trust_store))
         .credentials_provider(credentials)
         .identity_cache(aws_config::identity::IdentityCache::lazy().build())
         .sleep_impl(SharedAsyncSleep::new(TokioSleep::new()))
@@ -190,14 +194,31 @@ pub fn environment_config(options: &AwsOptions) -> SdkConfig {
     if let Some(region) = region {
         builder = builder.region(Region::new(region));
     }
-    if let Some(endpoint) = options
-        .endpoint_url
-        .clone()
-        .or_else(|| environment("AWS_ENDPOINT_URL"))
-    {
+    if let Some(endpoint) = endpoint {
         builder = builder.endpoint_url(endpoint);
     }
     builder.build()
+}
+
+/// The HTTP client for calls to `endpoint` (None: AWS's own endpoints, always HTTPS). Every call
+/// goes to the one endpoint when it is set, so a plain `http://` one (an emulator on loopback)
+/// needs no TLS at all: no trust store is read, as boto3 reads its CA bundle only for an HTTPS
+/// connection. Otherwise TLS trusts `trust_store()`.
+fn http_client_for(
+    endpoint: Option<&str>,
+    trust_store: impl FnOnce() -> tls::TrustStore,
+) -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    match endpoint {
+        Some(url) if plain_http(url) => aws_smithy_http_client::Builder::new().build_http(),
+        _ => http_client(trust_store()),
+    }
+}
+
+/// `url` is plain HTTP (`http://…`, any case).
+fn plain_http(url: &str) -> bool {
+    url.trim_start()
+        .get(..7)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"))
 }
 
 /// One TLS stack: rustls with ring, trusting `trust_store`.
@@ -248,7 +269,10 @@ fn timeouts(options: &AwsOptions) -> TimeoutConfig {
 pub async fn sdk_config(options: &AwsOptions) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         // The command line runs on people's machines, behind their proxies: the system's roots.
-        .http_client(http_client(tls::TrustStore::default()))
+        .http_client(http_client_for(
+            options.endpoint_url.as_deref(),
+            tls::TrustStore::default,
+        ))
         // Every call is bounded by the attempt and operation timeouts below; the stalled-stream
         // watchdog would add a timer to every response body for nothing.
         .stalled_stream_protection(
@@ -266,4 +290,18 @@ pub async fn sdk_config(options: &AwsOptions) -> SdkConfig {
         loader = loader.credentials_provider(credentials.clone());
     }
     loader.load().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_http;
+
+    #[test]
+    fn only_a_plain_http_endpoint_goes_without_tls() {
+        assert!(plain_http("http://127.0.0.1:5000"));
+        assert!(plain_http(" HTTP://localhost:4566/"));
+        assert!(!plain_http("https://ecs.eu-west-1.amazonaws.com"));
+        assert!(!plain_http("https://vpce-0a1b.ecs.eu-west-1.vpce.amazonaws.com"));
+        assert!(!plain_http("http"));
+    }
 }

@@ -223,22 +223,33 @@ pub async fn run(ctx: &Ctx<'_>, plan: &Plan) -> Findings {
 }
 
 /// A probe's findings from the warm container's cache, or read and kept for a while.
+///
+/// A gap that the next read would find again is kept too (the role lacks the action, the data
+/// or the resource is not there, the source cannot be read): a crash loop of thirty events asks
+/// once, not thirty times. A gap that may pass (throttled, timed out, AWS unavailable) is not
+/// kept, so the next event asks again.
 pub(crate) async fn cached<T, F>(ctx: &Ctx<'_>, key: String, read: F) -> Probed<T>
 where
     T: Serialize + serde::de::DeserializeOwned,
     F: Future<Output = Probed<T>>,
 {
     if let Some(value) = ctx.caches.probes.get(&key) {
-        if let Ok(value) = serde_json::from_value(value) {
+        if let Ok(answer) = serde_json::from_value::<Probed<T>>(value) {
             ctx.cache_hit();
-            return Ok(value);
+            return answer;
         }
     }
-    let value = read.await?;
-    if let Ok(json) = serde_json::to_value(&value) {
-        ctx.caches.probes.insert(&key, json);
+    let answer = read.await;
+    let lasting = match &answer {
+        Ok(_) => true,
+        Err(gap) => gap.kind.lasts(),
+    };
+    if lasting {
+        if let Ok(json) = serde_json::to_value(&answer) {
+            ctx.caches.probes.insert(&key, json);
+        }
     }
-    Ok(value)
+    answer
 }
 
 #[cfg(test)]

@@ -20,17 +20,36 @@ pub(super) fn starts_at(b: &[u8], i: usize, lit: &[u8]) -> bool {
     b.len() >= i + lit.len() && &b[i..i + lit.len()] == lit
 }
 
-/// Where `needle` occurs in `haystack` (std has no byte-string search; texts are short).
+/// Where `needle` occurs in `haystack`, left to right (non-overlapping is not required: every
+/// start is reported).
 pub(super) fn find_all<'a>(
     haystack: &'a [u8],
     needle: &'a [u8],
 ) -> impl Iterator<Item = usize> + 'a {
-    (0..(haystack.len() + 1).saturating_sub(needle.len()))
-        .filter(move |&i| haystack[i] == needle[0] && haystack[i..i + needle.len()] == *needle)
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        let at = from + memchr::memmem::find(haystack.get(from..)?, needle)?;
+        from = at + 1;
+        Some(at)
+    })
 }
 
 pub(super) fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    find_all(haystack, needle).next()
+    memchr::memmem::find(haystack, needle)
+}
+
+/// A word's bytes, kept on the stack (tokens are short): the shape tests run on every token of
+/// every line, and a heap allocation each would cost more than the test itself.
+pub(super) type Word = smallvec::SmallVec<[u8; 64]>;
+
+/// `t`'s letters and digits, in order.
+pub(super) fn alnum_of(t: &[u8]) -> Word {
+    t.iter().copied().filter(u8::is_ascii_alphanumeric).collect()
+}
+
+/// `t` in ASCII lower case.
+pub(super) fn folded(t: &[u8]) -> Word {
+    t.iter().map(u8::to_ascii_lowercase).collect()
 }
 
 pub(super) fn run(b: &[u8], mut i: usize, class: impl Fn(u8) -> bool) -> usize {

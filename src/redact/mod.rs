@@ -40,6 +40,7 @@ mod escapes;
 mod gate;
 mod headers;
 mod keyed;
+mod memo;
 mod pairs;
 mod shapes;
 pub mod structure;
@@ -52,6 +53,7 @@ mod urls;
 use armored::*;
 use bytes::*;
 pub use catalog::catalog_markdown;
+pub use memo::forget as forget_scrubbed;
 use catalog::*;
 use command::*;
 use gate::*;
@@ -77,12 +79,20 @@ pub fn scrub(text: &str) -> Cow<'_, str> {
 /// [`scrub`], except that the names in `keep` (the cluster, the service, the containers a
 /// report is about: names ECS gave back, not values) are not masked for their shape.
 pub fn scrub_keeping<'a>(text: &'a str, keep: &[&str]) -> Cow<'a, str> {
+    if memo::is_scrubbed(text) {
+        return Cow::Borrowed(text);
+    }
     let cleaned = escapes::clean(text);
     let spans = find_secrets(&cleaned, keep);
-    match (spans.is_empty(), cleaned) {
+    let scrubbed = match (spans.is_empty(), cleaned) {
         (true, cleaned) => cleaned,
         (false, cleaned) => Cow::Owned(apply(&cleaned, spans)),
+    };
+    // With names kept, the result is not what a scrub without them would give back.
+    if keep.is_empty() {
+        memo::remember(&scrubbed);
     }
+    scrubbed
 }
 
 /// Scrubs the last lines of a log as one block, so that a secret spread over several lines goes

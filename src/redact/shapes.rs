@@ -295,8 +295,7 @@ fn public_word(b: &[u8], i: usize, word: &[u8]) -> bool {
         .rsplit(|c| c.is_ascii_whitespace() || *c == b'"' || *c == b'{' || *c == b',')
         .next()
         .unwrap_or(b"");
-    let folded = previous_word.to_ascii_lowercase();
-    public_key_name(&folded) || word.starts_with(b"h1:")
+    public_key_name(&folded(previous_word)) || word.starts_with(b"h1:")
 }
 
 /// The token at `s` is the value of a key whose values are ids or digests (`"order_id":"…"`,
@@ -315,7 +314,7 @@ pub(super) fn public_context(b: &[u8], s: usize) -> bool {
     while k > 0 && (b[k - 1].is_ascii_alphanumeric() || matches!(b[k - 1], b'_' | b'-' | b'.')) {
         k -= 1;
     }
-    public_key_name(&b[k..key_end].to_ascii_lowercase())
+    public_key_name(&folded(&b[k..key_end]))
 }
 
 /// `x-amz-id-2:`, `"order_id":`, `SessionId:`, `boundary=`: a key whose value is an id, a
@@ -562,11 +561,7 @@ fn token(b: &[u8], start: usize, end: usize, keep: &[&str], spans: &mut Vec<Span
             return;
         }
     }
-    let alnum: Vec<u8> = t
-        .iter()
-        .copied()
-        .filter(u8::is_ascii_alphanumeric)
-        .collect();
+    let alnum = alnum_of(t);
     if safe_shape(t, &alnum) {
         return;
     }
@@ -642,11 +637,7 @@ pub(super) fn looks_random_in(t: &[u8], structured: bool) -> bool {
     if n < 8 {
         return false;
     }
-    let alnum: Vec<u8> = t
-        .iter()
-        .copied()
-        .filter(u8::is_ascii_alphanumeric)
-        .collect();
+    let alnum = alnum_of(t);
     if alnum.len() < 6 || safe_shape(t, &alnum) {
         return false;
     }
@@ -795,11 +786,11 @@ pub(super) fn safe_shape(t: &[u8], alnum: &[u8]) -> bool {
 /// short vowel-less letter run (`Pw`, `Xk`). Known words with digits (`S3`, `EC2`, `Base64`)
 /// count as letters.
 pub(super) fn password_marks(alnum: &[u8]) -> usize {
-    let mut folded: Vec<u8> = alnum.to_ascii_lowercase();
+    let mut lower = folded(alnum);
     for word in DIGIT_WORDS {
         let mut at = 0;
-        while let Some(k) = find(&folded[at..], word) {
-            for c in &mut folded[at + k..at + k + word.len()] {
+        while let Some(k) = find(&lower[at..], word) {
+            for c in &mut lower[at + k..at + k + word.len()] {
                 if c.is_ascii_digit() {
                     *c = b'o';
                 }
@@ -808,8 +799,8 @@ pub(super) fn password_marks(alnum: &[u8]) -> usize {
         }
     }
     // Runs: (is_digit, start, end) over the original case.
-    let mut runs: Vec<(bool, usize, usize)> = Vec::new();
-    for (k, &c) in folded.iter().enumerate() {
+    let mut runs: smallvec::SmallVec<[(bool, usize, usize); 16]> = smallvec::SmallVec::new();
+    for (k, &c) in lower.iter().enumerate() {
         let digit = c.is_ascii_digit();
         // A new letter run starts at lower→upper too (`cretPw`).
         let camel = k > 0 && alnum[k].is_ascii_uppercase() && alnum[k - 1].is_ascii_lowercase();
@@ -827,7 +818,7 @@ pub(super) fn password_marks(alnum: &[u8]) -> usize {
             }
             continue;
         }
-        let letters = &folded[start..end];
+        let letters = &lower[start..end];
         let vowel = letters
             .iter()
             .any(|c| matches!(c, b'a' | b'e' | b'i' | b'o' | b'u' | b'y'));

@@ -101,11 +101,11 @@ fn key_form(b: &[u8], ke: usize, key: &[u8]) -> Option<Form> {
 /// `masterauth`, `pin`, `secret_id` (Vault's; AWS's `SecretId` holds a name or an ARN, which
 /// the value test lets through).
 fn compact_secret_name(name: &[u8]) -> bool {
-    let lower = name.to_ascii_lowercase();
+    let lower = folded(name);
     let last = lower
         .rsplit(|&c| matches!(c, b'_' | b'-' | b'.'))
         .next()
-        .unwrap_or(&lower);
+        .unwrap_or(&lower[..]);
     const ENGLISH: &[&[u8]] = &[
         b"bypass",
         b"compass",
@@ -157,7 +157,7 @@ const VERBS: &[&[u8]] = &[
 
 /// `GetSecretValue`, `describe-secret`, `get-login-password`, `refreshToken(`: a verb first.
 fn api_name(name: &[u8]) -> bool {
-    let lower = name.to_ascii_lowercase();
+    let lower = folded(name);
     VERBS.iter().any(|verb| {
         lower.starts_with(verb)
             && name.len() > verb.len()
@@ -372,11 +372,7 @@ fn not_plain(word: &[u8]) -> bool {
     if looks_random(w) {
         return true;
     }
-    let alnum: Vec<u8> = w
-        .iter()
-        .copied()
-        .filter(u8::is_ascii_alphanumeric)
-        .collect();
+    let alnum = alnum_of(w);
     if plain_name(w) || safe_shape(w, &alnum) {
         return false;
     }
