@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
+use crate::aws::GatherConfig;
 use crate::aws::{AwsOptions, CrossAccountConfig};
-use crate::gather::GatherConfig;
+use crate::facts::Probes;
 use crate::incidents::{DedupeConfig, StormPolicy};
-use crate::investigate::Probes;
 use crate::notify::Destinations;
 use crate::report::Severity;
 
@@ -391,8 +391,8 @@ mod tests {
             ("PROBES", "image,memory"),
         ])
         .unwrap();
-        assert!(some.probes.has(crate::investigate::Probe::Memory));
-        assert!(!some.probes.has(crate::investigate::Probe::Network));
+        assert!(some.probes.has(crate::facts::Probe::Memory));
+        assert!(!some.probes.has(crate::facts::Probe::Network));
         let error = config(&[
             ("TOPIC_ARN", "arn:aws:sns:eu-west-1:1:t"),
             ("PROBES", "image,ecr"),
