@@ -26,6 +26,8 @@ pub mod logging;
 pub mod metrics;
 pub mod notify;
 pub mod outcome;
+#[cfg(test)]
+mod readme;
 pub mod redact;
 pub mod render;
 pub mod report;

@@ -144,15 +144,8 @@ mod tests {
     /// what it is for as declared here, in the same order.
     #[test]
     fn the_readme_table_of_probes_is_the_declaration() {
-        let readme = include_str!("../../README.md");
-        let section = readme
-            .split("## The investigation")
-            .nth(1)
-            .and_then(|rest| rest.split("\n## ").next())
-            .expect("the README has a section The investigation");
-        let rows: Vec<(String, String)> = section
-            .lines()
-            .filter(|line| line.starts_with("| `"))
+        let rows: Vec<(String, String)> = crate::readme::table_rows("## The investigation")
+            .into_iter()
             .map(|line| {
                 let cells: Vec<&str> = line.split(" | ").collect();
                 let id = cells[0]
