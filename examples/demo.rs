@@ -106,7 +106,8 @@ async fn main() {
     println!("== running the Lambda under `cargo lambda watch`, sending it 4 events with `cargo lambda invoke`");
     // Flood control and the history in DynamoDB, as the stack deploys it.
     support::flood::create_incident_table(&sdk, "ecs-doctor-incidents").await;
-    let (bus, incidents_queue) = incident_stream(&sdk).await;
+    let (bus, incidents_queue) =
+        support::flood::incident_stream(&sdk, "ecs-doctor-incidents").await;
     let mut env = aws_env(&moto.endpoint);
     env.push(("TOPIC_ARN", seeded.topic_arn.clone()));
     env.push(("EVENT_BUS_ARN", bus));
@@ -244,55 +245,6 @@ async fn main() {
 }
 
 /// A worker service whose container logs a crash on a missing DATABASE_URL.
-/// The incident stream: a bus, and a rule that delivers its events to an SQS queue.
-async fn incident_stream(sdk: &aws_config::SdkConfig) -> (String, String) {
-    let events = aws_sdk_eventbridge::Client::new(sdk);
-    let bus = events
-        .create_event_bus()
-        .name("ecs-doctor-incidents")
-        .send()
-        .await
-        .expect("create the incident bus")
-        .event_bus_arn()
-        .unwrap_or_default()
-        .to_string();
-    let sqs = aws_sdk_sqs::Client::new(sdk);
-    let queue = sqs
-        .create_queue()
-        .queue_name("ecs-doctor-incidents")
-        .send()
-        .await
-        .expect("create the incident queue")
-        .queue_url()
-        .unwrap_or_default()
-        .to_string();
-    events
-        .put_rule()
-        .name("to-the-pager")
-        .event_bus_name("ecs-doctor-incidents")
-        .event_pattern(r#"{"source":["ecs-doctor"]}"#)
-        .send()
-        .await
-        .expect("create the rule");
-    events
-        .put_targets()
-        .rule("to-the-pager")
-        .event_bus_name("ecs-doctor-incidents")
-        .targets(
-            aws_sdk_eventbridge::types::Target::builder()
-                .id("pager")
-                .arn(format!(
-                    "arn:aws:sqs:{REGION}:{ACCOUNT}:ecs-doctor-incidents"
-                ))
-                .build()
-                .expect("a target"),
-        )
-        .send()
-        .await
-        .expect("point the rule at the queue");
-    (bus, queue)
-}
-
 /// The buttons Amazon Q Developer shows on a card: the stack's custom actions whose variables
 /// are all on it, with the command each runs.
 fn print_buttons(card: &str) {

@@ -1,12 +1,14 @@
 //! The Lambda's settings, from its environment. Read once at start: a missing or malformed
 //! setting stops the function before the first event, with a message that says what to set.
+//! Each is declared once in [`SETTINGS`] with its default and what it does; the README's
+//! configuration table is checked against it.
 
 use std::time::Duration;
 
+use crate::aws::GatherConfig;
 use crate::aws::{AwsOptions, CrossAccountConfig};
-use crate::gather::GatherConfig;
+use crate::facts::Probes;
 use crate::incidents::{DedupeConfig, StormPolicy};
-use crate::investigate::Probes;
 use crate::notify::Destinations;
 use crate::report::Severity;
 
@@ -162,6 +164,126 @@ impl Config {
     }
 }
 
+/// One row of the settings table: the variables it names, their default as the README says
+/// it, and what they do. `Settings::get` reads only declared names, and a test holds the README's
+/// table to these rows.
+#[derive(Debug, Clone, Copy)]
+pub struct Setting {
+    pub names: &'static [&'static str],
+    /// A default value per name, or how the function does without one (in parentheses).
+    pub default: &'static str,
+    pub doc: &'static str,
+}
+
+/// Every setting the function reads from its environment, in the README's order.
+pub const SETTINGS: &[Setting] = &[
+    Setting {
+        names: &["TOPIC_ARN"],
+        default: "(one topic required)",
+        doc: "the all-in-one topic: one message with a body per protocol",
+    },
+    Setting {
+        names: &["EMAIL_TOPIC_ARN", "CHAT_TOPIC_ARN", "JSON_TOPIC_ARN"],
+        default: "(none)",
+        doc: "a topic per format, plain-string messages whose attributes SNS delivers (see *Routing*)",
+    },
+    Setting {
+        names: &["ROUTING_TAGS"],
+        default: "team,owner",
+        doc: "the service's tags that become message attributes and `routing` in the JSON; `none` turns it off; at most 4",
+    },
+    Setting {
+        names: &["MIN_SEVERITY"],
+        default: "low",
+        doc: "reports below it are not published (`info`, `low`, `medium`, `high`, `critical`)",
+    },
+    Setting {
+        names: &["NOTIFY_BENIGN"],
+        default: "false",
+        doc: "also publish benign stops and deployment progress",
+    },
+    Setting {
+        names: &["PROBES"],
+        default: "all",
+        doc: "the investigation's probes: `all`, `none`, or ids (`image,load-balancer,memory,placement,network,secrets,deployment,changes`)",
+    },
+    Setting {
+        names: &["EVENT_BUS_ARN"],
+        default: "(none)",
+        doc: "also put every message on this EventBridge bus: the incident stream for pagers (see *Paging and acting*)",
+    },
+    Setting {
+        names: &["LOG_QUOTE"],
+        default: "tail",
+        doc: "how much of the application's log an alert quotes: `tail` (the last lines, scrubbed), `decisive` (only the lines a rule matched, in the evidence), `none`",
+    },
+    Setting {
+        names: &["LOG_LINES"],
+        default: "50",
+        doc: "log lines read from the failed container (0 turns log reading off)",
+    },
+    Setting {
+        names: &["SIBLING_WINDOW_MINUTES"],
+        default: "30",
+        doc: "how far back the service's other stopped tasks count",
+    },
+    Setting {
+        names: &["GATHER_BUDGET_MS"],
+        default: "20000",
+        doc: "the most gathering and probing may take (it also stays inside the Lambda deadline)",
+    },
+    Setting {
+        names: &["PUBLISH_RESERVE_MS"],
+        default: "1500",
+        doc: "time kept before the deadline to publish",
+    },
+    Setting {
+        names: &["AWS_MAX_ATTEMPTS"],
+        default: "3",
+        doc: "attempts per AWS call (standard retry mode, with per-call timeouts)",
+    },
+    Setting {
+        names: &["DEDUPE_TABLE"],
+        default: "(none)",
+        doc: "the DynamoDB table of flood control and history; without it, state is per container and no history is kept",
+    },
+    Setting {
+        names: &["DEDUPE_WINDOW_MINUTES"],
+        default: "30",
+        doc: "how long an incident stays open without a new failure; `0` turns flood control off",
+    },
+    Setting {
+        names: &["STORM_SERVICES", "STORM_WINDOW_MINUTES"],
+        default: "3, 10",
+        doc: "that many services of a cluster failing the same way in that window make one storm alert; `0` services turns storms off",
+    },
+    Setting {
+        names: &["HISTORY_DAYS"],
+        default: "30",
+        doc: "days each published report is kept for `ecs-doctor history`; `0` keeps none",
+    },
+    Setting {
+        names: &["METRICS_NAMESPACE"],
+        default: "ecs-doctor",
+        doc: "the namespace of the metric line; `none` turns it off",
+    },
+    Setting {
+        names: &["ACCOUNT_ID"],
+        default: "(looked up once)",
+        doc: "the function's own account, to tell member accounts' events apart",
+    },
+    Setting {
+        names: &["MEMBER_ROLE_NAME"],
+        default: "ecs-doctor-read",
+        doc: "the read-only role assumed in member accounts",
+    },
+    Setting {
+        names: &["SSL_CERT_FILE", "SSL_CERT_DIR"],
+        default: "(unset)",
+        doc: "unset, the function trusts only Amazon Trust Services' five roots, which AWS's endpoints chain to; set one (to a bundle that holds your proxy's CA) when the function reaches AWS through a TLS-inspecting proxy. The command line always uses the system's roots",
+    },
+];
+
 /// Reads settings by name: trimmed, empty as unset, and a bad value named with what it expects.
 struct Settings<'a> {
     lookup: &'a dyn Fn(&str) -> Option<String>,
@@ -234,6 +356,10 @@ impl Settings<'_> {
     }
 
     fn get(&self, name: &str) -> Option<String> {
+        debug_assert!(
+            SETTINGS.iter().any(|setting| setting.names.contains(&name)),
+            "{name} is read but not declared in SETTINGS"
+        );
         (self.lookup)(name)
             .map(|value| value.trim().to_string())
             .filter(|value| !value.is_empty())
@@ -391,8 +517,8 @@ mod tests {
             ("PROBES", "image,memory"),
         ])
         .unwrap();
-        assert!(some.probes.has(crate::investigate::Probe::Memory));
-        assert!(!some.probes.has(crate::investigate::Probe::Network));
+        assert!(some.probes.has(crate::facts::Probe::Memory));
+        assert!(!some.probes.has(crate::facts::Probe::Network));
         let error = config(&[
             ("TOPIC_ARN", "arn:aws:sns:eu-west-1:1:t"),
             ("PROBES", "image,ecr"),
@@ -434,5 +560,48 @@ mod tests {
             error.to_string(),
             "LOG_LINES=lots is not valid: expected a number of lines from 0 to 10000"
         );
+    }
+
+    /// The README's configuration table is the declaration, row for row.
+    #[test]
+    fn the_readme_configuration_table_is_the_settings_declaration() {
+        let rows = crate::readme::table_rows("### Configuration");
+        let declared: Vec<String> = SETTINGS
+            .iter()
+            .map(|setting| {
+                let names: Vec<String> = setting
+                    .names
+                    .iter()
+                    .map(|name| format!("`{name}`"))
+                    .collect();
+                let default = if setting.default.starts_with('(') {
+                    setting.default.to_string()
+                } else {
+                    let values: Vec<String> = setting
+                        .default
+                        .split(", ")
+                        .map(|value| format!("`{value}`"))
+                        .collect();
+                    values.join(", ")
+                };
+                format!("| {} | {default} | {} |", names.join(", "), setting.doc)
+            })
+            .collect();
+        assert_eq!(
+            rows, declared,
+            "README.md's configuration table and config::SETTINGS disagree"
+        );
+    }
+
+    #[test]
+    fn every_setting_is_declared_once() {
+        let mut names: Vec<&str> = SETTINGS
+            .iter()
+            .flat_map(|s| s.names.iter().copied())
+            .collect();
+        let count = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), count, "a setting is declared twice");
     }
 }

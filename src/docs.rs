@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::diagnose::findings::{Scope, FINDINGS};
+use crate::diagnose::findings::{Subject, FINDINGS};
 use crate::diagnose::grammar::Phase;
 use crate::diagnose::rules::{self, Codes, On, Rule, Trigger, FAMILIES};
 use crate::report::{Category, Group};
@@ -212,8 +212,8 @@ pub fn rules_markdown() -> String {
     out.push_str("## Findings\n\nTrue, relevant, and not the cause: a report lists them under \"Also noticed\".\n\n");
     for finding in FINDINGS {
         let scope = match finding.scope {
-            Scope::Task => "the stopped task",
-            Scope::Service => "the service",
+            Subject::Task => "the stopped task",
+            Subject::Service => "the service",
         };
         let _ = writeln!(
             out,

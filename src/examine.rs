@@ -4,15 +4,19 @@
 //! All of it within one budget; what cannot be read is a gap, and a report always comes out.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::aws::{Caches, Clients};
-use crate::diagnose::diagnose;
-use crate::diagnose::verified::conclude;
+use crate::aws::{Ctx, GatherConfig, GatherStats};
+use crate::diagnose;
+use crate::diagnose::conclude;
+use crate::diagnose::failed_container;
 use crate::event::EcsEvent;
-use crate::gather::{gather_in, tags, Ctx, GatherConfig, GatherStats};
+use crate::facts::Probes;
+use crate::gather::{gather_in, tags};
 use crate::incident::Gap;
-use crate::investigate::{self, Probes};
+use crate::investigate;
+use crate::outcome::Timer;
 use crate::report::Report;
 
 /// What to read, and how long it may take.
@@ -39,10 +43,6 @@ pub struct Examined {
     pub investigate_ms: f64,
 }
 
-fn ms_since(start: Instant) -> f64 {
-    (start.elapsed().as_secs_f64() * 10_000.0).round() / 10.0
-}
-
 /// Examines `event` with the clients of its account; `quick` is what the event alone says.
 pub async fn examine(
     clients: &Clients,
@@ -51,20 +51,20 @@ pub async fn examine(
     event: &EcsEvent,
     quick: &Report,
 ) -> Examined {
-    let phase = Instant::now();
+    let phase = Timer::start();
     let ctx = Ctx::new(clients, caches, settings.gather, settings.budget);
     let early = investigate::plan_early(event, quick, settings.probes);
     // Boxed: each future is large, and the caller's must stay small on the stack.
     let (incident, mut findings, routing) = tokio::join!(
-        Box::pin(gather_in(&ctx, event.clone())),
+        Box::pin(gather_in(&ctx, event.clone(), failed_container)),
         Box::pin(investigate::run(&ctx, &early)),
         Box::pin(routing(&ctx, event, settings.routing_tags)),
     );
-    let gather_ms = ms_since(phase);
-    let phase = Instant::now();
+    let gather_ms = phase.ms();
+    let phase = Timer::start();
     let report = diagnose(&incident);
-    let diagnose_ms = ms_since(phase);
-    let phase = Instant::now();
+    let diagnose_ms = phase.ms();
+    let phase = Timer::start();
     let late = investigate::plan_late(&incident, &report, &findings, settings.probes);
     if !late.is_empty() {
         findings.merge(Box::pin(investigate::run(&ctx, &late)).await);
@@ -80,7 +80,7 @@ pub async fn examine(
         probes: findings.ran,
         gather_ms,
         diagnose_ms,
-        investigate_ms: ms_since(phase),
+        investigate_ms: phase.ms(),
     }
 }
 

@@ -9,25 +9,26 @@
 //! that cannot reach its table decides on this container's memory instead.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use lambda_runtime::LambdaEvent;
-use serde::Serialize;
 use serde_json::Value;
 
+use crate::aws::{gaps, GatherStats};
 use crate::aws::{Accounts, Caches, Clients};
 use crate::config::Config;
-use crate::diagnose::diagnose;
-use crate::event::{parse_value, EcsEvent, EventError};
+use crate::diagnose;
+use crate::event::{parse_value, EcsEvent};
 use crate::examine::{examine, Settings};
-use crate::gather::{gaps, GatherStats};
 use crate::incident::{Gap, GapKind, Incident};
 use crate::incidents::{
-    message, placement, Cause, Clock, Decision, FloodControl, MemoryStore, MessageKind, Occurrence,
-    Placement, Recorded, Store, StormDecision,
+    message, placement, Clock, Decision, Diagnosis, FloodControl, MemoryStore, MessageKind,
+    Occurrence, Placement, Recorded, Store, StormDecision,
 };
-use crate::metrics::{Figures, Invocation};
-use crate::notify::{self, NotifyError};
+use crate::metrics::Invocation;
+use crate::notify;
+pub use crate::outcome::{HandlerError, Outcome, OutcomeKind};
+use crate::outcome::{Step, Summary, Timer, Timings};
 use crate::render::render;
 use crate::report::{Category, Report};
 use tracing::Instrument;
@@ -97,106 +98,6 @@ impl App {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum OutcomeKind {
-    /// A message was published.
-    Published,
-    /// A benign stop or progress (NOTIFY_BENIGN is off): no AWS call was made.
-    Benign,
-    /// A failure below MIN_SEVERITY.
-    BelowMinSeverity,
-    /// This event id was already handled (EventBridge and Lambda deliver at least once).
-    Duplicate,
-    /// Folded into an open incident: counted, nothing sent.
-    Counted,
-}
-
-impl OutcomeKind {
-    pub const fn id(self) -> &'static str {
-        match self {
-            OutcomeKind::Published => "published",
-            OutcomeKind::Benign => "benign",
-            OutcomeKind::BelowMinSeverity => "below-min-severity",
-            OutcomeKind::Duplicate => "duplicate",
-            OutcomeKind::Counted => "counted",
-        }
-    }
-}
-
-/// The invocation's answer (also the Lambda's response payload).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Outcome {
-    pub outcome: OutcomeKind,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub event_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub category: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub severity: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub message_id: Option<String>,
-    /// AWS operations called for this event (flood control and publishing included).
-    pub aws_calls: usize,
-    /// Flood control's decision: opened, updated, follow-up, resolved, storm, counted, …
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub incident: Option<String>,
-    /// The incident's id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub incident_id: Option<String>,
-    /// Why it was counted, or what was cut to fit SNS.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-}
-
-impl Outcome {
-    fn new(kind: OutcomeKind) -> Outcome {
-        Outcome {
-            outcome: kind,
-            event_id: None,
-            category: None,
-            severity: None,
-            message_id: None,
-            aws_calls: 0,
-            incident: None,
-            incident_id: None,
-            note: None,
-        }
-    }
-
-    fn add_note(&mut self, note: impl Into<String>) {
-        let note = note.into();
-        self.note = Some(match self.note.take() {
-            Some(before) => format!("{before}; {note}"),
-            None => note,
-        });
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum HandlerError {
-    #[error(transparent)]
-    Publish(#[from] NotifyError),
-    /// Retrying cannot help, but failing keeps the event: after Lambda's retries the on-failure
-    /// destination holds it, where the failure-queue alarm shows it to an operator.
-    #[error("the event could not be read ({0}); it is kept in the failure queue, and the function's log has it, scrubbed")]
-    Unreadable(#[from] EventError),
-}
-
-impl From<HandlerError> for lambda_runtime::Diagnostic {
-    fn from(error: HandlerError) -> Self {
-        lambda_runtime::Diagnostic {
-            error_type: match &error {
-                HandlerError::Publish(NotifyError::Publish { .. }) => "EcsDoctor.PublishFailed",
-                HandlerError::Publish(NotifyError::TooLarge { .. }) => "EcsDoctor.ReportTooLarge",
-                HandlerError::Unreadable(_) => "EcsDoctor.UnreadableEvent",
-            }
-            .into(),
-            error_message: error.to_string(),
-        }
-    }
-}
-
 /// The Lambda entry point.
 pub async fn handle(app: &App, event: LambdaEvent<Value>) -> Result<Outcome, HandlerError> {
     let deadline = (event.context.deadline > 0).then(|| event.context.deadline());
@@ -255,23 +156,6 @@ pub async fn handle_invocation(
     .await
 }
 
-/// Milliseconds per phase, for the summary line.
-#[derive(Debug, Default, Clone, Copy)]
-struct Timings {
-    parse: f64,
-    dedupe: f64,
-    gather: f64,
-    diagnose: f64,
-    /// The late probes and the conclusions (the early probes run within `gather`).
-    investigate: f64,
-    render: f64,
-    publish: f64,
-}
-
-fn ms_since(start: Instant) -> f64 {
-    (start.elapsed().as_secs_f64() * 1000.0 * 10.0).round() / 10.0
-}
-
 /// One invocation: what it saw and did, for the steps and the summary line.
 struct Run<'a> {
     app: &'a App,
@@ -281,7 +165,7 @@ struct Run<'a> {
     /// The history could not keep the published report (a warning, never a lost alert).
     history_failed: bool,
     stream_failed: bool,
-    started: Instant,
+    started: Timer,
     store: Store,
     event: Option<EcsEvent>,
     report: Option<Report>,
@@ -307,7 +191,7 @@ impl<'a> Run<'a> {
             invocation,
             history_failed: false,
             stream_failed: false,
-            started: Instant::now(),
+            started: Timer::start(),
             store,
             event: None,
             report: None,
@@ -358,9 +242,9 @@ impl<'a> Run<'a> {
     /// Parses the event. One that cannot be read fails the invocation: it is logged scrubbed,
     /// counted, and kept by the on-failure destination.
     fn parse(&mut self, payload: Value) -> Result<EcsEvent, HandlerError> {
-        let phase = Instant::now();
+        let phase = Timer::start();
         let parsed = parse_value(payload.clone());
-        self.timings.parse = ms_since(phase);
+        self.timings.record(Step::Parse, phase);
         match parsed {
             Ok(event) => {
                 self.outcome.event_id = event.id.clone();
@@ -371,7 +255,7 @@ impl<'a> Run<'a> {
                 // The event's outline (keys, types, safe fields' values), never its values: an
                 // override's environment must not reach the log.
                 let outline = crate::redact::structure::outline(&payload).to_string();
-                let outline = crate::text::truncate(&outline, 8 * 1024);
+                let outline = crate::cut::truncate(&outline, 8 * 1024);
                 tracing::error!(error = %error, unreadable_event = %outline,
                     "ecs-doctor cannot read this event: it fails the invocation so the failure queue keeps it");
                 Err(HandlerError::Unreadable(error))
@@ -381,9 +265,9 @@ impl<'a> Run<'a> {
 
     /// What the event alone says: benign stops, recoveries and repeats are decided from it.
     fn quick_diagnosis(&mut self, event: &EcsEvent) -> Report {
-        let phase = Instant::now();
+        let phase = Timer::start();
         let quick = diagnose(&Incident::from_event(event.clone()));
-        self.timings.diagnose = ms_since(phase);
+        self.timings.record(Step::Diagnose, phase);
         quick
     }
 
@@ -429,7 +313,7 @@ impl<'a> Run<'a> {
         let Some(placement) = placement else {
             return self.benign_or_published(quick, notify_benign).await;
         };
-        let phase = Instant::now();
+        let phase = Timer::start();
         let event_id = self.event_id(event);
         let recorded = self
             .flood()
@@ -440,7 +324,7 @@ impl<'a> Run<'a> {
                 self.clock(event),
             )
             .await;
-        self.timings.dedupe += ms_since(phase);
+        self.timings.record(Step::Dedupe, phase);
         self.outcome.incident = Some(recorded.decision.id().to_string());
         match &recorded.decision {
             Decision::Send { incidents, .. } => {
@@ -477,14 +361,14 @@ impl<'a> Run<'a> {
         quick: &Report,
         placement: &Placement,
     ) -> Option<Outcome> {
-        let phase = Instant::now();
+        let phase = Timer::start();
         let occurrence = failure(placement, quick, quick, false);
         let event_id = self.event_id(event);
         let recorded = self
             .flood()
             .recognise(&placement.scope, &event_id, &occurrence, self.clock(event))
             .await;
-        self.timings.dedupe += ms_since(phase);
+        self.timings.record(Step::Dedupe, phase);
         match recorded.decision {
             Decision::Duplicate => {
                 self.outcome.incident = Some("duplicate".into());
@@ -515,7 +399,7 @@ impl<'a> Run<'a> {
         if !quick.notify {
             return quick;
         }
-        let phase = Instant::now();
+        let phase = Timer::start();
         let budget = gather_budget(&self.app.config, self.deadline);
         self.budget_ms = budget.as_millis();
         let until = tokio::time::Instant::now() + budget;
@@ -537,9 +421,12 @@ impl<'a> Run<'a> {
         };
         let examined = Box::pin(examine(&clients, &self.app.caches, settings, event, &quick)).await;
         // The member account's role counts in the gathering's time.
-        self.timings.gather = ms_since(phase) - examined.diagnose_ms - examined.investigate_ms;
-        self.timings.diagnose += examined.diagnose_ms;
-        self.timings.investigate = examined.investigate_ms;
+        self.timings.add(
+            Step::Gather,
+            phase.ms() - examined.diagnose_ms - examined.investigate_ms,
+        );
+        self.timings.add(Step::Diagnose, examined.diagnose_ms);
+        self.timings.add(Step::Investigate, examined.investigate_ms);
         self.stats = examined.stats;
         self.probes = examined.probes;
         examined.report
@@ -558,8 +445,7 @@ impl<'a> Run<'a> {
         else {
             return;
         };
-        let ctx =
-            crate::gather::Ctx::new(&clients, &self.app.caches, &self.app.config.gather, BUDGET);
+        let ctx = crate::aws::Ctx::new(&clients, &self.app.caches, &self.app.config.gather, BUDGET);
         match crate::examine::routing(&ctx, event, wanted).await {
             Ok(tags) => report.routing = tags,
             Err(gap) => report.gaps.push(gap),
@@ -568,11 +454,11 @@ impl<'a> Run<'a> {
     }
 
     /// The report when the member account could not be entered: what the event says, and why.
-    fn diagnose_without(&mut self, event: &EcsEvent, gap: Gap, phase: Instant) -> Report {
-        self.timings.gather = ms_since(phase);
-        let phase = Instant::now();
+    fn diagnose_without(&mut self, event: &EcsEvent, gap: Gap, phase: Timer) -> Report {
+        self.timings.record(Step::Gather, phase);
+        let phase = Timer::start();
         let report = diagnose(&with_gap(event, gap));
-        self.timings.diagnose += ms_since(phase);
+        self.timings.record(Step::Diagnose, phase);
         report
     }
 
@@ -584,7 +470,7 @@ impl<'a> Run<'a> {
         report: Report,
         placement: &Placement,
     ) -> Result<Outcome, HandlerError> {
-        let phase = Instant::now();
+        let phase = Timer::start();
         let event_id = self.event_id(event);
         let clock = self.clock(event);
         let occurrence = failure(placement, quick, &report, true);
@@ -592,7 +478,7 @@ impl<'a> Run<'a> {
             .flood()
             .record(&placement.scope, &event_id, &occurrence, clock)
             .await;
-        self.timings.dedupe += ms_since(phase);
+        self.timings.record(Step::Dedupe, phase);
         self.outcome.incident = Some(recorded.decision.id().to_string());
         let (kind, incident) = match &recorded.decision {
             Decision::Send {
@@ -615,12 +501,12 @@ impl<'a> Run<'a> {
         };
         let mut framed = message::frame(report, &placement.scope, kind, &incident);
         if kind == MessageKind::Opened {
-            let phase = Instant::now();
+            let phase = Timer::start();
             let storm = self
                 .flood()
                 .storm(&placement.scope, &incident.cause.category, &event_id, clock)
                 .await;
-            self.timings.dedupe += ms_since(phase);
+            self.timings.record(Step::Dedupe, phase);
             match storm {
                 StormDecision::Alone => {}
                 StormDecision::Starts(storm) => {
@@ -670,18 +556,18 @@ impl<'a> Run<'a> {
         }
         let report = &report;
         if let Err(error) = self.publish(report).await {
-            let phase = Instant::now();
+            let phase = Timer::start();
             self.flood()
                 .release(&placement.scope, event_id, self.app.now.ms())
                 .await;
-            self.timings.dedupe += ms_since(phase);
+            self.timings.record(Step::Dedupe, phase);
             return Err(error);
         }
-        let phase = Instant::now();
+        let phase = Timer::start();
         self.flood()
             .confirm(&placement.scope, event_id, recorded, self.app.now.ms())
             .await;
-        self.timings.dedupe += ms_since(phase);
+        self.timings.record(Step::Dedupe, phase);
         Ok(self.outcome.clone())
     }
 
@@ -689,14 +575,14 @@ impl<'a> Run<'a> {
     async fn publish(&mut self, report: &Report) -> Result<(), HandlerError> {
         let quoted = self.app.config.log_quote.apply(report);
         let report = quoted.as_ref();
-        let phase = Instant::now();
+        let phase = Timer::start();
         let rendered = render(report);
-        self.timings.render = ms_since(phase);
-        let phase = Instant::now();
+        self.timings.record(Step::Render, phase);
+        let phase = Timer::start();
         let destinations = &self.app.config.destinations;
         let published =
             notify::publish(self.app.clients.sns(), destinations, report, rendered).await;
-        self.timings.publish = ms_since(phase);
+        self.timings.record(Step::Publish, phase);
         self.stats.aws_calls += destinations.topics().len();
         self.outcome.outcome = OutcomeKind::Published;
         self.outcome.category = Some(report.category.id().to_string());
@@ -720,10 +606,10 @@ impl<'a> Run<'a> {
         let Some(bus) = &self.app.config.event_bus else {
             return;
         };
-        let phase = Instant::now();
+        let phase = Timer::start();
         self.stats.aws_calls += 1;
         let put = crate::stream::put(self.app.clients.eventbridge(), bus, report, sent).await;
-        self.timings.publish += ms_since(phase);
+        self.timings.record(Step::Publish, phase);
         if let Err(error) = put {
             self.stream_failed = true;
             self.outcome
@@ -742,7 +628,7 @@ impl<'a> Run<'a> {
         if days == 0 {
             return;
         }
-        let phase = Instant::now();
+        let phase = Timer::start();
         self.stats.aws_calls += 1;
         let dynamodb = self.app.clients.dynamodb();
         let kept = crate::incidents::history::record(
@@ -754,7 +640,7 @@ impl<'a> Run<'a> {
             days,
         )
         .await;
-        self.timings.publish += ms_since(phase);
+        self.timings.record(Step::Publish, phase);
         match kept {
             Ok(crate::incidents::history::Kept::Written) => {}
             Ok(crate::incidents::history::Kept::AlreadyKept) => {
@@ -779,142 +665,29 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// The one summary line per invocation.
+    /// The one summary line per invocation (and its metric line).
     fn summary(&self, result: &Result<(), HandlerError>) {
-        let (event, report, stats, timings) = (
-            self.event.as_ref(),
-            self.report.as_ref(),
-            &self.stats,
-            &self.timings,
-        );
-        let outcome = match result {
-            Ok(_) => self.outcome.outcome.id(),
-            Err(HandlerError::Unreadable(_)) => "unreadable",
-            Err(HandlerError::Publish(_)) => "publish-failed",
-        };
-        let invocation = &self.invocation;
-        // The invocation's keys (function_request_id, cold_start …) come from its span.
-        if let Err(error) = result {
-            tracing::error!(error = %error,
-                "the invocation fails so Lambda retries it and the failure queue keeps it");
-        }
-        let total_ms = ms_since(self.started);
-        tracing::info!(
-            summary = true,
-            outcome,
-            event_id = event.and_then(|e| e.id.as_deref()).unwrap_or(""),
-            detail_type = event.map(|e| e.detail.detail_type()).unwrap_or(""),
-            category = report.map(|r| r.category.id()).unwrap_or(""),
-            severity = report.map(|r| r.severity.id()).unwrap_or(""),
-            notify = report.is_some_and(|r| r.notify),
-            cluster = report
-                .and_then(|r| r.resources.cluster.as_deref())
-                .unwrap_or(""),
-            // `service` is Powertools' (the function's, from the span): the ECS service is
-            // `ecs_service`.
-            ecs_service = report
-                .and_then(|r| r.resources.service.as_deref())
-                .unwrap_or(""),
-            incident = self.outcome.incident.as_deref().unwrap_or(""),
-            incident_id = self.outcome.incident_id.as_deref().unwrap_or(""),
-            gaps = report.map_or(0, |r| r.gaps.len()),
-            aws_calls = self.outcome.aws_calls,
-            store = self.store.kind(),
-            store_calls = self.store.calls(),
-            cache_hits = stats.task_definition_cache_hits,
-            timed_out = stats.timed_out,
-            budget_ms = self.budget_ms as u64,
-            parse_ms = timings.parse,
-            dedupe_ms = timings.dedupe,
-            gather_ms = timings.gather,
-            diagnose_ms = timings.diagnose,
-            investigate_ms = timings.investigate,
-            probes = self.probes.join(","),
-            verified = report.map_or(0, verified_facts),
-            render_ms = timings.render,
-            publish_ms = timings.publish,
-            total_ms,
-            note = self.outcome.note.as_deref().unwrap_or(""),
-            unrecognized = report.is_some_and(|r| r.category == Category::Other),
-            raw_reason = report
-                .and_then(unrecognized_reason)
-                .as_deref()
-                .unwrap_or(""),
-            "ecs-doctor invocation"
-        );
-        if let Some(namespace) = &self.app.config.metrics_namespace {
-            let line = crate::metrics::emf_line(
-                namespace,
-                invocation,
-                &self.figures(outcome, total_ms),
-                self.app.now.ms(),
-            );
-            // EMF must be a line of its own on stdout, which Lambda sends to CloudWatch Logs.
-            println!("{line}");
-        }
-    }
-
-    /// The invocation's figures for its metric line.
-    fn figures(&self, outcome: &str, total_ms: f64) -> Figures {
-        let report = self.report.as_ref();
-        let timings = &self.timings;
-        let mut gaps: Vec<(&'static str, usize)> = Vec::new();
-        for gap in report.map_or(&[][..], |r| r.gaps.as_slice()) {
-            match gaps.iter_mut().find(|(kind, _)| *kind == gap.kind.id()) {
-                Some((_, count)) => *count += 1,
-                None => gaps.push((gap.kind.id(), 1)),
-            }
-        }
-        let published = outcome == "published";
-        Figures {
-            outcome: outcome.to_string(),
-            message: report
-                .map(|r| r.incident.message.clone())
-                .filter(|message| published && !message.is_empty()),
-            category: report.map(|r| r.category.id().to_string()),
-            severity: report.map(|r| r.severity.id().to_string()),
-            cluster: report.and_then(|r| r.resources.cluster.clone()),
-            service: report.and_then(|r| r.resources.service.clone()),
-            gaps,
-            aws_calls: self.outcome.aws_calls,
-            verified: report.map_or(0, verified_facts),
+        Summary {
+            event: self.event.as_ref(),
+            report: self.report.as_ref(),
+            stats: &self.stats,
+            outcome: &self.outcome,
+            store_kind: self.store.kind(),
+            store_calls: self.store.calls(),
+            budget_ms: self.budget_ms as u64,
+            probes: &self.probes,
+            timings: &self.timings,
+            invocation: &self.invocation,
             history_failed: self.history_failed,
             stream_failed: self.stream_failed,
-            durations: vec![
-                ("DurationTotal", total_ms),
-                ("DurationParse", timings.parse),
-                ("DurationDedupe", timings.dedupe),
-                ("DurationGather", timings.gather),
-                ("DurationInvestigate", timings.investigate),
-                ("DurationDiagnose", timings.diagnose),
-                ("DurationRender", timings.render),
-                ("DurationPublish", timings.publish),
-            ],
+            total_ms: self.started.ms(),
         }
+        .log(
+            result,
+            self.app.config.metrics_namespace.as_deref(),
+            self.app.now.ms(),
+        );
     }
-}
-
-fn verified_facts(report: &Report) -> usize {
-    report
-        .evidence
-        .iter()
-        .filter(|e| e.verified_by.is_some())
-        .count()
-}
-
-/// For a report the catalog could not explain (`other`: nothing known, or a known phase with an
-/// unknown cause): what ECS said, scrubbed, for the Logs Insights query that lists them.
-fn unrecognized_reason(report: &Report) -> Option<String> {
-    if report.category != Category::Other {
-        return None;
-    }
-    // "task stoppedReason" and "container api reason": the case differs.
-    let said = report.evidence.iter().find(|item| {
-        item.source.to_ascii_lowercase().ends_with("reason")
-            || item.source.starts_with("service")
-            || item.source.starts_with("deployment")
-    })?;
-    Some(crate::redact::scrub_and_cut(&said.text, 500))
 }
 
 /// The occurrence a failure report makes for flood control.
@@ -922,7 +695,7 @@ fn failure(placement: &Placement, quick: &Report, report: &Report, diagnosed: bo
     Occurrence::Failure {
         deployment: placement.deployment.clone(),
         joins_open: placement.joins_open,
-        cause: Cause {
+        cause: Diagnosis {
             category: report.category.id().to_string(),
             quick_category: quick.category.id().to_string(),
             rule: report.rule.clone(),
@@ -981,19 +754,6 @@ mod tests {
             budget,
             Duration::ZERO,
             "less than the reserve left: publish at once"
-        );
-    }
-
-    #[test]
-    fn a_tasks_stopped_reason_reaches_raw_reason_when_no_container_gives_one() {
-        let event = crate::parse(include_bytes!("../events/other.json")).unwrap();
-        let report = diagnose(&Incident::from_event(event));
-        assert_eq!(report.category, Category::Other);
-        assert_eq!(
-            unrecognized_reason(&report).as_deref(),
-            Some(
-                "UnexpectedPlatformError: the platform could not complete the request (code 7731)"
-            )
         );
     }
 

@@ -9,12 +9,13 @@ use std::time::Duration;
 
 use crate::arn;
 use crate::aws::{Caches, Clients};
-use crate::diagnose::diagnose;
+use crate::aws::{Ctx, GatherConfig};
+use crate::diagnose;
 use crate::event::{DeploymentChange, Detail, EcsEvent, Task};
 use crate::examine::{examine, Settings};
-use crate::gather::{ecs, Ctx, GatherConfig};
+use crate::facts::Probes;
+use crate::gather::ecs;
 use crate::incident::{Gap, Incident};
-use crate::investigate::Probes;
 use crate::report::Report;
 
 #[derive(Debug, Clone)]

@@ -13,15 +13,15 @@
 //! policies (`{"team": ["payments"]}`) hold for every subscriber of the per-format topics; on the
 //! all-in-one topic, filter the JSON bodies with `FilterPolicyScope=MessageBody`.
 
-use crate::aws::actions;
+use crate::iam;
 use aws_sdk_sns::types::MessageAttributeValue;
 use serde_json::json;
 
-use crate::gather::gaps;
+use crate::aws::gaps;
+use crate::cut::truncate_in_place;
 use crate::incident::{Gap, GapKind};
 use crate::render::{render, Rendered};
 use crate::report::Report;
-use crate::text::truncate_in_place;
 
 /// SNS's limit for a whole message, attributes included: 256 KiB.
 pub const SNS_MAX_BYTES: usize = 256 * 1024;
@@ -269,7 +269,7 @@ pub async fn send(
         request = request.message_attributes(name, value);
     }
     let output = request.send().await.map_err(|error| {
-        let gap = gaps::from_sdk_error("the SNS topic", actions::SNS_PUBLISH, &error);
+        let gap = gaps::from_sdk_error("the SNS topic", iam::SNS_PUBLISH, &error);
         let fix = if gap.kind == GapKind::AccessDenied {
             format!("grant sns:Publish on {topic_arn} to the function's role (and kms:GenerateDataKey and kms:Decrypt if the topic is encrypted)")
         } else {

@@ -4,8 +4,24 @@ use serde::{Deserialize, Serialize};
 
 use crate::incident::Gap;
 
+/// Whether a category row's flag is the one asked for (an unknown flag does not compile).
+macro_rules! flag {
+    (generic, generic) => {
+        true
+    };
+    (outcome, outcome) => {
+        true
+    };
+    (generic, outcome) => {
+        false
+    };
+    (outcome, generic) => {
+        false
+    };
+}
+
 macro_rules! categories {
-    ($( $(#[$doc:meta])* $variant:ident = $id:literal, $group:ident, notify: $notify:literal, $severity:ident, $meaning:literal; )*) => {
+    ($( $(#[$doc:meta])* $variant:ident = $id:literal, $group:ident, notify: $notify:literal, $severity:ident, $meaning:literal $(, $flag:ident)*; )*) => {
         /// A failure category from `docs/categories.md`. The ids are a public interface (the JSON's
         /// `category`, the SNS attribute, users' filter policies): they never change meaning.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -37,6 +53,17 @@ macro_rules! categories {
                 match self { $( Category::$variant => Group::$group, )* }
             }
 
+            /// Says little beyond "it exited" (flag `generic`): a later, more specific reading
+            /// refines it; a coarser reading of the same loop does not replace a specific one.
+            pub const fn generic(self) -> bool {
+                match self { $( Category::$variant => false $(|| flag!($flag, generic))*, )* }
+            }
+
+            /// A deployment's outcome (flag `outcome`): an escalation of the incident it belongs to.
+            pub const fn outcome(self) -> bool {
+                match self { $( Category::$variant => false $(|| flag!($flag, outcome))*, )* }
+            }
+
             pub fn from_id(id: &str) -> Option<Category> {
                 match id { $( $id => Some(Category::$variant), )* _ => None }
             }
@@ -55,7 +82,7 @@ categories! {
     DeploymentInProgress = "deployment-in-progress", NotFailure, notify: false, Info, "a deployment started or progresses normally";
     DeploymentCompleted = "deployment-completed", NotFailure, notify: false, Info, "a deployment completed";
     Oom = "oom", Container, notify: true, High, "killed for exceeding its memory limit (OutOfMemoryError, exit 137 with that reason, OOM at container init, language-level OOM in logs)";
-    AppCrash = "app-crash", Container, notify: true, High, "the application exited non-zero for its own reasons (exit 1, 2, 255, an exception in the logs)";
+    AppCrash = "app-crash", Container, notify: true, High, "the application exited non-zero for its own reasons (exit 1, 2, 255, an exception in the logs)", generic;
     BadEntrypointOrCommand = "bad-entrypoint-or-command", Container, notify: true, High, "the command or entrypoint does not exist or cannot run (exit 127, executable file not found, no such file, is a directory)";
     PermissionDeniedExec = "permission-denied-exec", Container, notify: true, High, "the entrypoint is not executable (exit 126, permission denied)";
     WrongArchitecture = "wrong-architecture", Container, notify: true, High, "the image was built for another CPU architecture (exec format error)";
@@ -88,10 +115,10 @@ categories! {
     PlacementResources = "placement-resources", Service, notify: true, High, "no capacity to place the task: CPU, memory, Fargate capacity";
     PlacementEniOrIp = "placement-eni-or-ip", Service, notify: true, High, "no ENI attachment points or no free IPs in the subnets";
     PlacementConstraint = "placement-constraint", Service, notify: true, High, "no instance satisfies the placement constraints or required attributes";
-    TaskStartImpaired = "task-start-impaired", Service, notify: true, High, "the service cannot start tasks consistently (SERVICE_TASK_START_IMPAIRED)";
-    CircuitBreakerFailure = "circuit-breaker-failure", Service, notify: true, Critical, "the deployment circuit breaker failed the deployment";
-    CircuitBreakerRollback = "circuit-breaker-rollback", Service, notify: true, High, "the circuit breaker rolled the service back to the previous deployment";
-    DeploymentAlarm = "deployment-alarm", Service, notify: true, Critical, "a CloudWatch alarm of the deployment fired, so ECS failed or rolled back the deployment";
+    TaskStartImpaired = "task-start-impaired", Service, notify: true, High, "the service cannot start tasks consistently (SERVICE_TASK_START_IMPAIRED)", generic;
+    CircuitBreakerFailure = "circuit-breaker-failure", Service, notify: true, Critical, "the deployment circuit breaker failed the deployment", outcome;
+    CircuitBreakerRollback = "circuit-breaker-rollback", Service, notify: true, High, "the circuit breaker rolled the service back to the previous deployment", outcome;
+    DeploymentAlarm = "deployment-alarm", Service, notify: true, Critical, "a CloudWatch alarm of the deployment fired, so ECS failed or rolled back the deployment", outcome;
     DeploymentBlocked = "deployment-blocked", Service, notify: true, High, "the scheduler cannot stop or start tasks: minimumHealthyPercent and maximumPercent, or protected tasks, leave it no room";
     QuotaExceeded = "quota-exceeded", Service, notify: true, High, "an account quota stops ECS from starting tasks: concurrent Fargate vCPUs or tasks, a task size above the limit";
     ApiThrottled = "api-throttled", Service, notify: true, Medium, "ECS, Cloud Map or another AWS API throttled the operations made for the service (ECS_OPERATION_THROTTLED, SERVICE_DISCOVERY_OPERATION_THROTTLED)";
@@ -102,7 +129,7 @@ categories! {
     RollbackFailed = "rollback-failed", Service, notify: true, Critical, "the rollback itself failed (no rollback candidate, ROLLBACK_FAILED)";
     EbsVolume = "ebs-volume", Starting, notify: true, High, "an EBS volume for the task could not be created or attached (KMS key, snapshot, filesystem type, timeout), the infrastructure role aside";
     DaemonTaskFailed = "daemon-task-failed", Infrastructure, notify: true, High, "a managed daemon task failed to run, or could not be created, on an instance";
-    Other = "other", Fallback, notify: true, Medium, "none of the above; the raw reasons are quoted, never a guess";
+    Other = "other", Fallback, notify: true, Medium, "none of the above; the raw reasons are quoted, never a guess", generic;
 }
 
 /// The headings of the contract table.
@@ -517,6 +544,16 @@ impl Report {
         places.splice(at..at, routing);
         places
     }
+}
+
+/// The categories a report stands for: its own, and its root cause's (a failed deployment's
+/// tasks).
+pub fn hypotheses(report: &Report) -> Vec<Category> {
+    let mut categories = vec![report.category];
+    if let Some(root) = &report.root_cause {
+        categories.push(root.category);
+    }
+    categories
 }
 
 #[cfg(test)]

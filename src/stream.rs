@@ -75,7 +75,7 @@ pub fn detail(report: &Report, machine_json: &str) -> Value {
                 "event_action": if resolved { "resolve" } else { "trigger" },
                 "severity": pagerduty_severity(report.severity),
                 "status": if resolved { "resolved" } else { "firing" },
-                "summary": crate::text::truncate(&report.title, 1000),
+                "summary": crate::cut::truncate(&report.title, 1000),
                 "source": if source.is_empty() { "ecs-doctor".to_string() } else { source },
                 "console_url": console,
             }),

@@ -12,7 +12,7 @@ use ecs_doctor::aws::AwsOptions;
 use ecs_doctor::config::Config;
 use ecs_doctor::handler::{handle_value, App, OutcomeKind};
 use serde_json::Value;
-use support::canned::{crash_event, CannedAws, Fault};
+use support::canned::{crashed_task, CannedAws, Fault};
 
 /// Quick attempts so the hangs and the retries take seconds, not the Lambda's whole timeout.
 fn quick_sdk() -> AwsOptions {
@@ -45,7 +45,7 @@ async fn faulted(operation: &str, action: &str, fault: Fault) -> Value {
     let aws = CannedAws::start(&[(operation, fault)]);
     let app = app(&aws, quick_sdk()).await;
     let started = Instant::now();
-    let outcome = handle_value(&app, crash_event(), None)
+    let outcome = handle_value(&app, crashed_task(), None)
         .await
         .unwrap_or_else(|error| panic!("{operation} {fault:?}: {error}"));
     assert_eq!(outcome.outcome, OutcomeKind::Published, "{outcome:?}");
@@ -143,7 +143,7 @@ async fn a_failing_publish_fails_the_invocation_and_names_the_cause() {
     for (fault, says) in cases {
         let aws = CannedAws::start(&[("Publish", fault)]);
         let app = app(&aws, quick_sdk()).await;
-        let error = handle_value(&app, crash_event(), None)
+        let error = handle_value(&app, crashed_task(), None)
             .await
             .expect_err("the invocation must fail so Lambda retries it");
         let message = error.to_string();
@@ -161,7 +161,7 @@ async fn a_failing_publish_fails_the_invocation_and_names_the_cause() {
 async fn a_retry_after_a_failed_publish_publishes() {
     let aws = CannedAws::start(&[("Publish", Fault::ServerError)]);
     let app = app(&aws, quick_sdk()).await;
-    handle_value(&app, crash_event(), None)
+    handle_value(&app, crashed_task(), None)
         .await
         .expect_err("fails");
     // Same container (its memory holds the pending alert), same event, SNS back: the retry
@@ -172,7 +172,7 @@ async fn a_retry_after_a_failed_publish_publishes() {
         clients: app.clients.clone().with_sns(sns),
         ..app
     };
-    let outcome = handle_value(&retry, crash_event(), None).await.unwrap();
+    let outcome = handle_value(&retry, crashed_task(), None).await.unwrap();
     assert_eq!(outcome.outcome, OutcomeKind::Published, "{outcome:?}");
     assert_eq!(outcome.incident.as_deref(), Some("opened"));
     assert_eq!(healthy.published().len(), 1);
@@ -185,7 +185,7 @@ async fn a_hanging_logs_endpoint_with_3_seconds_left_publishes_before_the_deadli
     let app = app(&aws, AwsOptions::default()).await;
     let started = Instant::now();
     let deadline = SystemTime::now() + Duration::from_secs(3);
-    let outcome = handle_value(&app, crash_event(), Some(deadline))
+    let outcome = handle_value(&app, crashed_task(), Some(deadline))
         .await
         .expect("published");
     let returned = started.elapsed();
@@ -239,7 +239,7 @@ async fn an_unreachable_flood_control_table_publishes_anyway() {
     ]);
     let mut app = app(&aws, quick_sdk()).await;
     app.config.dedupe.table = Some("ecs-doctor-incidents".into());
-    let outcome = handle_value(&app, crash_event(), None)
+    let outcome = handle_value(&app, crashed_task(), None)
         .await
         .expect("published");
     assert_eq!(outcome.outcome, OutcomeKind::Published, "{outcome:?}");
@@ -252,7 +252,7 @@ async fn an_unreachable_flood_control_table_publishes_anyway() {
     );
     assert_eq!(aws.published().len(), 1);
     // The same container still recognises the redelivery from its memory.
-    let again = handle_value(&app, crash_event(), None).await.unwrap();
+    let again = handle_value(&app, crashed_task(), None).await.unwrap();
     assert_eq!(again.outcome, OutcomeKind::Duplicate, "{again:?}");
     assert_eq!(aws.published().len(), 1);
 }

@@ -295,49 +295,7 @@ async fn an_invocation_dropped_between_recording_and_publishing_is_published_onc
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_message_reaches_the_incident_stream_in_order_with_one_dedup_key() {
     let (moto, sdk, seeded) = crash_loop().await;
-    let events = aws_sdk_eventbridge::Client::new(&sdk);
-    let bus = events
-        .create_event_bus()
-        .name("ecs-doctor-incidents")
-        .send()
-        .await
-        .expect("create the bus")
-        .event_bus_arn()
-        .unwrap()
-        .to_string();
-    let sqs = aws_sdk_sqs::Client::new(&sdk);
-    let queue_url = sqs
-        .create_queue()
-        .queue_name("pager")
-        .send()
-        .await
-        .unwrap()
-        .queue_url()
-        .unwrap()
-        .to_string();
-    let queue_arn = format!("arn:aws:sqs:{}:{}:pager", support::REGION, support::ACCOUNT);
-    events
-        .put_rule()
-        .name("to-the-pager")
-        .event_bus_name("ecs-doctor-incidents")
-        .event_pattern(r#"{"source":["ecs-doctor"]}"#)
-        .send()
-        .await
-        .unwrap();
-    events
-        .put_targets()
-        .rule("to-the-pager")
-        .event_bus_name("ecs-doctor-incidents")
-        .targets(
-            aws_sdk_eventbridge::types::Target::builder()
-                .id("pager")
-                .arn(&queue_arn)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    let (bus, queue_url) = flood::incident_stream(&sdk, "pager").await;
     let topic_arn = seeded.topic_arn.clone();
     let bus_arn = bus.clone();
     let mut config = Config::from_lookup(|name| match name {
@@ -375,6 +333,7 @@ async fn every_message_reaches_the_incident_stream_in_order_with_one_dedup_key()
     assert_eq!(steady.incident.as_deref(), Some("resolved"), "{steady:?}");
     assert!(steady.note.is_none(), "{steady:?}");
 
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
     let mut received = Vec::new();
     for _ in 0..5 {
         let output = sqs

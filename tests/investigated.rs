@@ -5,9 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use ecs_doctor::diagnose::verified::conclude;
+use ecs_doctor::diagnose::conclude;
+use ecs_doctor::facts::Investigation;
 use ecs_doctor::incident::{Incident, Service, TaskDefinition};
-use ecs_doctor::investigate::Findings;
 use ecs_doctor::render::render;
 use ecs_doctor::{diagnose, Report};
 use serde::Deserialize;
@@ -20,7 +20,7 @@ struct Fixture {
     category: String,
     task_definition: Option<TaskDefinition>,
     service: Option<Service>,
-    findings: Findings,
+    findings: Investigation,
 }
 
 fn dir() -> PathBuf {

@@ -172,7 +172,7 @@ fn each_shape_says_what_its_expression_said() {
             .unwrap();
         let regex: Regex = regex;
         for line in &lines {
-            let line = ecs_doctor::text::cap(line, 4096);
+            let line = ecs_doctor::cut::cap(line, 4096);
             let expected = regex.is_match(line.as_bytes());
             if expected {
                 matched[index] += 1;

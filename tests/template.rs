@@ -1,5 +1,5 @@
 //! The deployment templates against the code: the function's role grants every AWS action the
-//! code calls (ecs_doctor::aws::actions::ALL, the constants the call sites use) and nothing
+//! code calls (ecs_doctor::aws::aws_actions(), built from the constants the call sites use) and nothing
 //! beyond them but what the platform needs;
 //! the member role grants the read actions only; the settings the template passes are the ones
 //! the code reads; and nothing is lost (retries, on-failure destination, alarms).
@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use ecs_doctor::aws::{actions, member_read_actions};
+use ecs_doctor::aws::{aws_actions, member_read_actions};
 use serde_norway::{Mapping, Value};
 
 /// Actions the function's role needs that the code does not call itself, each with its reason.
@@ -207,7 +207,7 @@ fn the_function_role_grants_exactly_the_actions_the_code_calls() {
         .iter()
         .map(|(action, _)| action.to_string())
         .collect();
-    let called: BTreeSet<String> = actions::ALL.iter().map(|a| a.to_string()).collect();
+    let called: BTreeSet<String> = aws_actions().iter().map(|a| a.to_string()).collect();
     let missing: Vec<_> = called.difference(&granted).collect();
     assert!(
         missing.is_empty(),
@@ -217,7 +217,7 @@ fn the_function_role_grants_exactly_the_actions_the_code_calls() {
     let extra: Vec<_> = granted.difference(&expected).collect();
     assert!(
         extra.is_empty(),
-        "template.yaml grants {extra:?}, which neither the code (src/aws/actions.rs ALL) nor the platform (PLATFORM_ACTIONS) needs"
+        "template.yaml grants {extra:?}, which neither the code (aws_actions) nor the platform (PLATFORM_ACTIONS) needs"
     );
     let unused: Vec<_> = platform.difference(&granted).collect();
     assert!(

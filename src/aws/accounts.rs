@@ -6,7 +6,7 @@
 //! This sits on top of [`Clients`]: it builds clients for other accounts and regions, and the
 //! clients know nothing of it.
 
-use crate::aws::actions;
+use crate::iam;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -15,9 +15,9 @@ use std::time::{Duration, SystemTime};
 use aws_config::Region;
 use aws_sdk_ecs::config::{Credentials, SharedCredentialsProvider};
 
+use super::gaps;
 use super::Clients;
 use crate::event::EcsEvent;
-use crate::gather::gaps;
 use crate::incident::{Gap, GapKind};
 
 /// The role's name when MEMBER_ROLE_NAME is not set (templates/member.yaml's default).
@@ -269,7 +269,7 @@ impl Accounts {
             .send()
             .await;
         let output = assumed.map_err(|error| {
-            let gap = gaps::from_sdk_error(&what, actions::STS_ASSUME_ROLE, &error);
+            let gap = gaps::from_sdk_error(&what, iam::STS_ASSUME_ROLE, &error);
             Gap {
                 reason: format!("could not assume {role_arn}: {}", gap.reason),
                 fix: format!(
@@ -286,7 +286,7 @@ impl Accounts {
                 format!("AssumeRole on {role_arn} returned no credentials"),
                 "retry; if it persists, check the role in the member account",
             )
-            .with_action(actions::STS_ASSUME_ROLE));
+            .with_action(iam::STS_ASSUME_ROLE));
         };
         let expiry = SystemTime::try_from(*credentials.expiration())
             .unwrap_or_else(|_| SystemTime::now() + SESSION);

@@ -1,12 +1,15 @@
 //! The AWS side of the house: one SDK configuration and one TLS stack ([`sdk_config`]), the
 //! clients of an account ([`Clients`], built lazily), account routing on top of them
 //! ([`Accounts`]: AssumeRole into member accounts), the warm container's caches ([`Caches`]),
-//! and the list of every action the code calls (the IAM templates are checked against it).
+//! the plumbing every read shares ([`Ctx`], gaps from SDK errors, time conversion), and the list
+//! of every action the code calls (the IAM templates are checked against it).
 
 pub mod accounts;
-pub mod actions;
 pub mod caches;
 pub mod clients;
+pub mod convert;
+pub mod gaps;
+pub mod read;
 
 use std::time::Duration;
 
@@ -15,10 +18,13 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 
+use crate::iam::*;
 pub use accounts::{Accounts, CrossAccountConfig};
-use actions::*;
 pub use caches::Caches;
 pub use clients::Clients;
+pub use read::{Ctx, GatherConfig, GatherStats};
+
+use crate::facts::Probe;
 
 /// What every failure reads in the account it happened in: the task definition, the service,
 /// the log tail, the sibling tasks, and the service's tags (routing).
@@ -29,61 +35,6 @@ pub const READ_ACTIONS: &[&str] = &[
     ECS_DESCRIBE_TASKS,
     ECS_LIST_TAGS_FOR_RESOURCE,
     LOGS_GET_LOG_EVENTS,
-];
-
-/// What the investigation's probes read, by probe (PROBES turns them on and off; see
-/// `crate::investigate::Probe`). Each list is read in the failure's account.
-pub const PROBE_ACTIONS: &[(&str, &[&str])] = &[
-    (
-        "image",
-        &[
-            ECR_DESCRIBE_IMAGES,
-            ECR_BATCH_GET_IMAGE,
-            ECR_GET_REPOSITORY_POLICY,
-        ],
-    ),
-    (
-        "load-balancer",
-        &[ELB_DESCRIBE_TARGET_GROUPS, ELB_DESCRIBE_TARGET_HEALTH],
-    ),
-    ("memory", &[CLOUDWATCH_GET_METRIC_DATA]),
-    (
-        "placement",
-        &[
-            EC2_DESCRIBE_SUBNETS,
-            ECS_LIST_CONTAINER_INSTANCES,
-            ECS_DESCRIBE_CONTAINER_INSTANCES,
-        ],
-    ),
-    (
-        "network",
-        &[
-            EC2_DESCRIBE_SUBNETS,
-            EC2_DESCRIBE_ROUTE_TABLES,
-            EC2_DESCRIBE_VPC_ENDPOINTS,
-            EC2_DESCRIBE_SECURITY_GROUPS,
-        ],
-    ),
-    (
-        "secrets",
-        &[
-            SECRETSMANAGER_DESCRIBE_SECRET,
-            SSM_DESCRIBE_PARAMETERS,
-            KMS_DESCRIBE_KEY,
-        ],
-    ),
-    (
-        "deployment",
-        &[
-            ECS_LIST_SERVICE_DEPLOYMENTS,
-            ECS_DESCRIBE_SERVICE_DEPLOYMENTS,
-            ECS_DESCRIBE_SERVICE_REVISIONS,
-            CLOUDWATCH_DESCRIBE_ALARMS,
-            LOGS_FILTER_LOG_EVENTS,
-        ],
-    ),
-    // What changed since the last good revision reads task definitions (READ_ACTIONS).
-    ("changes", &[ECS_DESCRIBE_TASK_DEFINITION]),
 ];
 
 /// What only the function itself does, in its own account: publish, keep the incident state and
@@ -97,8 +48,7 @@ pub const OWN_ACTIONS: &[&str] = &[
     EVENTS_PUT_EVENTS,
 ];
 
-/// Every AWS action ecs-doctor calls, each once, in the order of its groups ([`actions::ALL`]
-/// holds the same set). The function's role must grant exactly these.
+/// Every AWS action ecs-doctor calls, each once, in the order of its groups. The function's role must grant exactly these.
 pub fn aws_actions() -> Vec<&'static str> {
     let mut actions = member_read_actions();
     for action in OWN_ACTIONS {
@@ -112,8 +62,8 @@ pub fn aws_actions() -> Vec<&'static str> {
 /// What the member accounts' read role must grant: the reads and every probe's reads.
 pub fn member_read_actions() -> Vec<&'static str> {
     let mut actions: Vec<&'static str> = READ_ACTIONS.to_vec();
-    for (_, probe) in PROBE_ACTIONS {
-        for action in *probe {
+    for probe in Probe::ALL {
+        for action in probe.actions() {
             if !actions.contains(action) {
                 actions.push(action);
             }

@@ -99,7 +99,7 @@ pub fn by_exit_code(code: i32) -> Option<&'static Rule> {
 
 /// The rule of one log line, and the cause that decided.
 fn log_line_rule(line: &str) -> Option<(&'static Rule, Cause)> {
-    let line = crate::text::cap(line, 4096); // a pathological line costs no more than a long one
+    let line = crate::cut::cap(line, 4096); // a pathological line costs no more than a long one
     let mut signals = analyze(line);
     // Shapes the literal grammar cannot say: a KeyError on an environment-variable-like name,
     // a NAME_LIKE_THIS said to be missing, an exception class name.

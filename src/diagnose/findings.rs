@@ -10,14 +10,14 @@ use crate::incident::{ContainerDefinition, Incident, Service};
 use crate::report::{Category, Finding, Report};
 
 /// What a finding's check looks at.
-pub struct Facts<'a> {
+pub struct Observed<'a> {
     pub incident: &'a Incident,
     /// The stopped task explained, and its verdict (None for a service-level report).
     pub task: Option<(&'a Task, &'a TaskVerdict)>,
     pub report: &'a Report,
 }
 
-impl<'a> Facts<'a> {
+impl<'a> Observed<'a> {
     fn category(&self) -> Category {
         match self.task {
             Some((_, verdict)) => verdict.rule.category,
@@ -56,12 +56,12 @@ pub struct FindingRule {
     /// Why it matters.
     pub why: &'static str,
     /// Whether it is about the stopped task (and its verdict) or about the service.
-    pub scope: Scope,
-    check: fn(&Facts<'_>) -> Vec<String>,
+    pub scope: Subject,
+    check: fn(&Observed<'_>) -> Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
+pub enum Subject {
     Task,
     Service,
 }
@@ -70,7 +70,7 @@ fn one(text: Option<String>) -> Vec<String> {
     text.into_iter().collect()
 }
 
-fn ran(facts: &Facts<'_>) -> String {
+fn ran(facts: &Observed<'_>) -> String {
     facts
         .ran_seconds()
         .map(|s| format!(" The task ran {s} s before it was stopped."))
@@ -83,7 +83,7 @@ pub static FINDINGS: &[FindingRule] = &[
         id: "grace-period-zero",
         detects: "A task stopped by ELB health checks in a service whose healthCheckGracePeriodSeconds is 0.",
         why: "The load balancer judges the task from its first second, before a slow start-up can finish: a healthy but slow application is killed in a loop.",
-        scope: Scope::Task,
+        scope: Subject::Task,
         check: |facts| {
             let grace = facts.service().map(|s| s.health_check_grace_period_seconds.unwrap_or(0));
             one((facts.category() == Category::ElbHealthCheck && grace == Some(0)).then(|| {
@@ -95,7 +95,7 @@ pub static FINDINGS: &[FindingRule] = &[
         id: "grace-period-short",
         detects: "healthCheckGracePeriodSeconds shorter than the container's own health check startPeriod, on an ELB health check stop.",
         why: "The load balancer starts judging before the container itself expects to be healthy.",
-        scope: Scope::Task,
+        scope: Subject::Task,
         check: |facts| {
             let grace = facts.service().and_then(|s| s.health_check_grace_period_seconds).filter(|g| *g > 0);
             let start_period = facts.definition().and_then(|d| d.health_check.as_ref()?.start_period);
@@ -112,7 +112,7 @@ pub static FINDINGS: &[FindingRule] = &[
         id: "health-check-no-start-period",
         detects: "A container health check stop whose health check has no startPeriod.",
         why: "Failures during start-up count against the retries: a slow starter is declared unhealthy before it is up.",
-        scope: Scope::Task,
+        scope: Subject::Task,
         check: |facts| {
             let check = facts.definition().and_then(|d| d.health_check.as_ref());
             one((facts.category() == Category::ContainerHealthCheck
@@ -124,7 +124,7 @@ pub static FINDINGS: &[FindingRule] = &[
         id: "log-hint",
         detects: "A health-check stop whose container log shows a likely reason for being unhealthy.",
         why: "ECS says the task was unhealthy, not why; the log often does.",
-        scope: Scope::Task,
+        scope: Subject::Task,
         check: |facts| {
             let Some((_, verdict)) = facts.task else {
                 return Vec::new();
@@ -148,7 +148,7 @@ pub static FINDINGS: &[FindingRule] = &[
         id: "soft-limit-only",
         detects: "An OOM kill of a container that has a memoryReservation and no hard memory limit.",
         why: "Such a container is bounded by the task's memory (or the instance's), not by its own limit: it can starve its neighbours first.",
-        scope: Scope::Task,
+        scope: Subject::Task,
         check: |facts| {
             let definition = facts.definition().filter(|d| d.memory.is_none());
             one(match (facts.category(), definition.and_then(|d| d.memory_reservation.map(|r| (d, r)))) {
@@ -164,7 +164,7 @@ pub static FINDINGS: &[FindingRule] = &[
         id: "env-not-declared",
         detects: "A missing-configuration crash whose log names a variable that is in neither the container's environment nor its secrets.",
         why: "It confirms the fix: the name the application asks for is not given to it.",
-        scope: Scope::Task,
+        scope: Subject::Task,
         check: |facts| {
             let (Some((_, verdict)), Some(definition)) = (facts.task, facts.definition()) else {
                 return Vec::new();
@@ -192,7 +192,7 @@ pub static FINDINGS: &[FindingRule] = &[
         id: "no-task-role",
         detects: "An AWS access failure in the log of a task whose definition has no taskRoleArn.",
         why: "Without a task role the application has no AWS credentials of its own.",
-        scope: Scope::Task,
+        scope: Subject::Task,
         check: |facts| {
             let no_role = facts.incident.task_definition.as_ref().is_some_and(|td| td.task_role_arn.is_none());
             one((facts.category() == Category::TaskRoleAccessDenied && no_role).then(|| {
@@ -204,7 +204,7 @@ pub static FINDINGS: &[FindingRule] = &[
         id: "architecture",
         detects: "A wrong-architecture failure where the task definition declares a CPU architecture and ECS recorded the one the task ran on.",
         why: "It says which side to change: the image's platform or runtimePlatform.",
-        scope: Scope::Task,
+        scope: Subject::Task,
         check: |facts| {
             let declared = facts.incident.task_definition.as_ref().and_then(|td| td.cpu_architecture.as_deref());
             let actual = facts.task.and_then(|(task, _)| task.cpu_architecture());
@@ -220,7 +220,7 @@ pub static FINDINGS: &[FindingRule] = &[
         id: "service-task-exited-0",
         detects: "A service's task whose essential container exited 0.",
         why: "A service's essential container should not exit: ECS starts it again and again.",
-        scope: Scope::Task,
+        scope: Subject::Task,
         check: |facts| {
             let in_service = facts.task.is_some_and(|(task, _)| task.service().is_some());
             one((facts.category() == Category::TaskCompleted && in_service).then(|| {
@@ -232,7 +232,7 @@ pub static FINDINGS: &[FindingRule] = &[
         id: "running-below-desired",
         detects: "A failure of a service that runs fewer tasks than it desires.",
         why: "It says how much of the service is down right now.",
-        scope: Scope::Service,
+        scope: Subject::Service,
         check: |facts| {
             let Some(service) = facts.service() else { return Vec::new() };
             one(match (service.desired_count, service.running_count) {
@@ -248,7 +248,7 @@ pub static FINDINGS: &[FindingRule] = &[
         id: "minimum-healthy-zero",
         detects: "A failure of a service whose deployment configuration has minimumHealthyPercent 0.",
         why: "A deployment may stop every running task before the new ones are healthy, so a broken revision takes the service to zero.",
-        scope: Scope::Service,
+        scope: Subject::Service,
         check: |facts| {
             let zero = facts.service().and_then(|s| s.deployment_configuration.as_ref()).is_some_and(|c| c.minimum_healthy_percent == Some(0));
             one(zero.then(|| "minimumHealthyPercent is 0: a deployment may stop every running task before the new ones are healthy, so a broken revision takes the service to zero.".to_string()))
@@ -258,7 +258,7 @@ pub static FINDINGS: &[FindingRule] = &[
         id: "circuit-breaker-off",
         detects: "A service whose tasks keep failing the same way (3 or more) with the deployment circuit breaker off.",
         why: "A failing revision keeps being retried instead of being rolled back.",
-        scope: Scope::Service,
+        scope: Subject::Service,
         check: |facts| {
             let off = facts.service().and_then(|s| s.deployment_configuration.as_ref()).is_some_and(|c| c.circuit_breaker_enable == Some(false));
             let looping = facts.report.occurrences.as_ref().is_some_and(|o| o.same_cause >= 3);
@@ -267,7 +267,7 @@ pub static FINDINGS: &[FindingRule] = &[
     },
 ];
 
-fn run(facts: &Facts<'_>, scope: Scope) -> Vec<Finding> {
+fn run(facts: &Observed<'_>, scope: Subject) -> Vec<Finding> {
     FINDINGS
         .iter()
         .filter(|finding| finding.scope == scope)
@@ -287,12 +287,12 @@ pub fn for_task(
     verdict: &TaskVerdict,
     report: &Report,
 ) -> Vec<Finding> {
-    let facts = Facts {
+    let facts = Observed {
         incident,
         task: Some((task, verdict)),
         report,
     };
-    let mut findings = run(&facts, Scope::Task);
+    let mut findings = run(&facts, Subject::Task);
     findings.extend(for_service(incident, report));
     findings
 }
@@ -303,12 +303,12 @@ pub fn for_service(incident: &Incident, report: &Report) -> Vec<Finding> {
         return Vec::new();
     }
     run(
-        &Facts {
+        &Observed {
             incident,
             task: None,
             report,
         },
-        Scope::Service,
+        Subject::Service,
     )
 }
 

@@ -4,8 +4,8 @@
 //! failing health checks.
 
 use crate::arn::last_segment;
-use crate::aws::actions::LAMBDA_INVOKE_FUNCTION;
 use crate::event::{DaemonAction, DaemonDeployment, Detail, HookChange, InstanceHealth};
+use crate::iam::LAMBDA_INVOKE_FUNCTION;
 use crate::report::{Report, Step};
 
 use super::evidence;

@@ -9,6 +9,7 @@
 //! 4. the fallback, which quotes the raw reasons and never guesses.
 
 pub mod classify;
+mod conclude;
 pub mod findings;
 pub mod grammar;
 mod hooks;
@@ -17,7 +18,6 @@ pub mod rules;
 pub mod shapes;
 mod task;
 pub mod template;
-pub mod verified;
 
 use std::collections::BTreeMap;
 
@@ -28,6 +28,7 @@ use crate::report::{
     Category, EventInfo, Evidence, IncidentRef, Occurrences, Report, Resources, RootCause,
     Severity, Step, SCHEMA_VERSION,
 };
+pub use conclude::conclude;
 pub use rules::{Fact, Rule, Trigger, RULES};
 pub use task::{classify_task, failed_container, Decided, TaskVerdict};
 use template::{fill, Vars};
@@ -450,29 +451,10 @@ fn assemble(incident: &Incident, rule: &'static Rule, vars: &Vars) -> Report {
         occurrences: None,
         links: Vec::new(),
         gaps: incident.gaps.clone(),
-        incident: incident_ref(incident),
+        // Framing is flood control's: `crate::diagnose` names the incident.
+        incident: IncidentRef::default(),
         what_changed: None,
         routing: Default::default(),
-    }
-}
-
-/// The incident the event alone points at (flood control may fold it into another one).
-fn incident_ref(incident: &Incident) -> IncidentRef {
-    let Some(placement) = incident
-        .event
-        .as_ref()
-        .and_then(crate::incidents::placement)
-    else {
-        return IncidentRef::default();
-    };
-    let deployment = placement.deployment.as_deref().unwrap_or("service");
-    IncidentRef {
-        id: format!("{}/{deployment}", placement.scope.key()),
-        thread: crate::incidents::thread_id(&placement.scope, deployment),
-        message: "opened".to_string(),
-        occurrences: 1,
-        opened_at: None,
-        services: Vec::new(),
     }
 }
 
@@ -523,7 +505,7 @@ fn title(rule: &Rule, vars: &Vars) -> String {
     truncate(&title, TITLE_LIMIT)
 }
 
-pub use crate::text::truncate;
+pub use crate::cut::truncate;
 
 fn resources(vars: &Vars) -> Resources {
     let get = |name: &str| vars.get(name).cloned();

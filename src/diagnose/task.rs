@@ -327,7 +327,7 @@ fn task_evidence(task: &Task, decisive: Option<&str>, verdict: &TaskVerdict) -> 
     items
 }
 
-pub(crate) use crate::text::cap;
+pub(crate) use crate::cut::cap;
 
 /// A quote: scrubbed first, then cut (cutting first would leave a cut secret's head).
 fn quote(text: &str) -> String {

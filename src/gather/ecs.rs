@@ -1,9 +1,9 @@
 //! The ECS calls: task definitions (cached), services, stopped tasks.
 
-use crate::aws::actions;
+use crate::iam;
 use aws_sdk_ecs::types::DesiredStatus;
 
-use super::{convert, gaps, Ctx};
+use crate::aws::{convert, gaps, Ctx};
 use crate::event::{last_segment, Task};
 use crate::incident::{Gap, GapKind, Service, TaskDefinition};
 
@@ -25,9 +25,7 @@ pub async fn task_definition(ctx: &Ctx<'_>, arn: &str) -> Result<TaskDefinition,
         .task_definition(arn)
         .send()
         .await
-        .map_err(|error| {
-            gaps::from_sdk_error(&what, actions::ECS_DESCRIBE_TASK_DEFINITION, &error)
-        })?;
+        .map_err(|error| gaps::from_sdk_error(&what, iam::ECS_DESCRIBE_TASK_DEFINITION, &error))?;
     let definition = output.task_definition().ok_or_else(|| {
         Gap::new(
             GapKind::NotFound,
@@ -53,7 +51,7 @@ pub async fn service(ctx: &Ctx<'_>, cluster: &str, name: &str) -> Result<Service
         .services(name)
         .send()
         .await
-        .map_err(|error| gaps::from_sdk_error(&what, actions::ECS_DESCRIBE_SERVICES, &error))?;
+        .map_err(|error| gaps::from_sdk_error(&what, iam::ECS_DESCRIBE_SERVICES, &error))?;
     if let Some(service) = output.services().first() {
         return Ok(convert::service(service));
     }
@@ -100,7 +98,7 @@ pub async fn stopped_tasks(
         .max_results(PAGE as i32)
         .send()
         .await
-        .map_err(|error| gaps::from_sdk_error(what, actions::ECS_LIST_TASKS, &error))?;
+        .map_err(|error| gaps::from_sdk_error(what, iam::ECS_LIST_TASKS, &error))?;
     // Stopped tasks never change: describe only those this environment has not seen.
     let cache = &ctx.caches.stopped_tasks;
     let (mut tasks, unseen): (Vec<Task>, Vec<String>) = listed.task_arns().iter().take(PAGE).fold(
@@ -147,6 +145,6 @@ pub async fn describe_tasks(
         .set_tasks(Some(arns))
         .send()
         .await
-        .map_err(|error| gaps::from_sdk_error(what, actions::ECS_DESCRIBE_TASKS, &error))?;
+        .map_err(|error| gaps::from_sdk_error(what, iam::ECS_DESCRIBE_TASKS, &error))?;
     Ok(described.tasks().iter().map(convert::task).collect())
 }

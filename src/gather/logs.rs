@@ -1,8 +1,8 @@
 //! The last lines of the failed container's log, when the awslogs driver wrote it.
 
-use super::{gaps, Ctx};
-use crate::aws::actions;
+use crate::aws::{gaps, Ctx};
 use crate::event::{Container, Task};
+use crate::iam;
 use crate::incident::{Gap, GapKind, LogTail, TaskDefinition};
 
 /// A log line longer than this is cut: one runaway line must not fill the alert.
@@ -106,7 +106,7 @@ pub async fn tail(
         .limit(lines.clamp(1, 10_000))
         .send()
         .await
-        .map_err(|error| gaps::from_sdk_error(&what, actions::LOGS_GET_LOG_EVENTS, &error))?;
+        .map_err(|error| gaps::from_sdk_error(&what, iam::LOGS_GET_LOG_EVENTS, &error))?;
     let raw: Vec<String> = output
         .events()
         .iter()
@@ -116,7 +116,7 @@ pub async fn tail(
     // Scrubbed as one block (a key spread over lines) before a runaway line is cut.
     let lines = crate::redact::scrub_lines(&raw)
         .into_iter()
-        .map(|line| crate::text::truncate(&line, MAX_LINE_CHARS))
+        .map(|line| crate::cut::truncate(&line, MAX_LINE_CHARS))
         .collect();
     Ok(LogTail {
         container: container.to_string(),

@@ -9,147 +9,27 @@
 //!   for a failed or rolled-back deployment and SERVICE_TASK_START_IMPAIRED, the tasks the
 //!   failing deployment started, the latest one's task definition and log tail.
 
-pub mod convert;
 pub mod ecs;
-pub mod gaps;
 pub mod logs;
 pub mod tags;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
-use tokio::time::Instant;
 
-use crate::aws::{Caches, Clients};
-use crate::diagnose::failed_container;
-use crate::event::{Detail, EcsEvent, Task};
+use crate::aws::Ctx;
+use crate::event::{Container, Detail, EcsEvent, Task};
 use crate::incident::{Gap, GapKind, Incident, Service, Siblings, TaskDefinition};
 
-/// What to read. Defaults match the Lambda's environment defaults.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GatherConfig {
-    /// Log lines to read from the failed container's stream (LOG_LINES).
-    pub log_lines: i32,
-    /// How far back the service's other stopped tasks count (SIBLING_WINDOW_MINUTES).
-    pub sibling_window_minutes: u32,
-}
-
-impl Default for GatherConfig {
-    fn default() -> Self {
-        GatherConfig {
-            log_lines: 50,
-            sibling_window_minutes: 30,
-        }
-    }
-}
-
-/// What gathering cost, for the invocation's summary line.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct GatherStats {
-    /// AWS operations called (an operation's retries count once).
-    pub aws_calls: usize,
-    pub task_definition_cache_hits: usize,
-    /// Facts that the budget cut off.
-    pub timed_out: usize,
-}
-
-/// One gathering: the clients, the warm container's caches, the limits, the deadline and the
-/// counters.
-pub struct Ctx<'a> {
-    pub(crate) clients: &'a Clients,
-    pub(crate) caches: &'a Caches,
-    pub(crate) config: &'a GatherConfig,
-    budget: Duration,
-    deadline: Instant,
-    calls: AtomicUsize,
-    cache_hits: AtomicUsize,
-    timed_out: AtomicUsize,
-}
-
-impl<'a> Ctx<'a> {
-    pub fn new(
-        clients: &'a Clients,
-        caches: &'a Caches,
-        config: &'a GatherConfig,
-        budget: Duration,
-    ) -> Ctx<'a> {
-        Ctx {
-            clients,
-            caches,
-            config,
-            budget,
-            deadline: Instant::now() + budget,
-            calls: AtomicUsize::new(0),
-            cache_hits: AtomicUsize::new(0),
-            timed_out: AtomicUsize::new(0),
-        }
-    }
-
-    pub(crate) fn count_call(&self) {
-        self.calls.fetch_add(1, Ordering::Relaxed);
-    }
-
-    pub(crate) fn cache_hit(&self) {
-        self.cache_hits.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// Runs one read under what is left of the budget; running out is a "timed out" gap.
-    pub(crate) async fn bounded<T>(
-        &self,
-        what: &str,
-        read: impl std::future::Future<Output = Result<T, Gap>>,
-    ) -> Result<T, Gap> {
-        match tokio::time::timeout_at(self.deadline, read).await {
-            Ok(result) => result,
-            Err(_) => {
-                self.timed_out.fetch_add(1, Ordering::Relaxed);
-                Err(gaps::timed_out(what, self.budget))
-            }
-        }
-    }
-
-    pub fn stats(&self) -> GatherStats {
-        GatherStats {
-            aws_calls: self.calls.load(Ordering::Relaxed),
-            task_definition_cache_hits: self.cache_hits.load(Ordering::Relaxed),
-            timed_out: self.timed_out.load(Ordering::Relaxed),
-        }
-    }
-}
-
-/// Gathers every fact about the event within `budget`.
-pub async fn gather(
-    clients: &Clients,
-    caches: &Caches,
-    event: EcsEvent,
-    budget: Duration,
-    config: &GatherConfig,
-) -> Incident {
-    gather_with_stats(clients, caches, event, budget, config)
-        .await
-        .0
-}
-
-/// [`gather`], and what it cost.
-pub async fn gather_with_stats(
-    clients: &Clients,
-    caches: &Caches,
-    event: EcsEvent,
-    budget: Duration,
-    config: &GatherConfig,
-) -> (Incident, GatherStats) {
-    let ctx = Ctx::new(clients, caches, config, budget);
-    let incident = gather_in(&ctx, event).await;
-    (incident, ctx.stats())
-}
+/// Names the failed container of a task, given its task definition when it could be read.
+pub type FailedContainer = for<'t> fn(&'t Task, Option<&TaskDefinition>) -> Option<&'t Container>;
 
 /// Gathers every fact about the event in `ctx` (its budget, caches and counters), which the
 /// investigation's probes share.
-pub async fn gather_in(ctx: &Ctx<'_>, event: EcsEvent) -> Incident {
+/// `failed` names the container whose log tail is read: which container failed is the
+/// diagnosis's decision (`diagnose::failed_container`), which the caller passes in.
+pub async fn gather_in(ctx: &Ctx<'_>, event: EcsEvent, failed: FailedContainer) -> Incident {
     let mut incident = Incident::from_event(event.clone());
     match &event.detail {
-        Detail::Task(task) => gather_task(ctx, &mut incident, task, event.time).await,
+        Detail::Task(task) => gather_task(ctx, &mut incident, task, event.time, failed).await,
         Detail::Deployment(change) => {
             let rolled_back = change.reason.as_deref().is_some_and(|reason| {
                 let reason = reason.to_ascii_lowercase();
@@ -162,7 +42,7 @@ pub async fn gather_in(ctx: &Ctx<'_>, event: EcsEvent) -> Incident {
             } else {
                 Failing::None
             };
-            gather_service_event(ctx, &mut incident, &event, failing).await
+            gather_service_event(ctx, &mut incident, &event, failing, failed).await
         }
         Detail::ServiceAction(action) => {
             let failing = if action.event_name == "SERVICE_TASK_START_IMPAIRED" {
@@ -170,7 +50,7 @@ pub async fn gather_in(ctx: &Ctx<'_>, event: EcsEvent) -> Incident {
             } else {
                 Failing::None
             };
-            gather_service_event(ctx, &mut incident, &event, failing).await
+            gather_service_event(ctx, &mut incident, &event, failing, failed).await
         }
         // A hook's service and its deployments; a hook that failed is the deployment failing.
         Detail::Hook(hook) => {
@@ -179,7 +59,7 @@ pub async fn gather_in(ctx: &Ctx<'_>, event: EcsEvent) -> Incident {
             } else {
                 Failing::None
             };
-            gather_service_event(ctx, &mut incident, &event, failing).await
+            gather_service_event(ctx, &mut incident, &event, failing, failed).await
         }
         // Managed daemons and instance health: the event says what ECS knows.
         Detail::DaemonAction(_) | Detail::DaemonDeployment(_) | Detail::InstanceHealth(_) => {}
@@ -193,6 +73,7 @@ async fn gather_task(
     incident: &mut Incident,
     task: &Task,
     event_time: Option<DateTime<Utc>>,
+    failed: FailedContainer,
 ) {
     let cluster = task
         .cluster_arn
@@ -223,8 +104,11 @@ async fn gather_task(
                 .map(|tasks| siblings_in_window(tasks, reference, window)),
         )
     };
-    let ((task_definition, logs), service, siblings) =
-        tokio::join!(definition_and_logs(ctx, task), service_read, siblings_read);
+    let ((task_definition, logs), service, siblings) = tokio::join!(
+        definition_and_logs(ctx, task, failed),
+        service_read,
+        siblings_read
+    );
     let mut gaps = Vec::new();
     incident.task_definition = keep(task_definition, &mut gaps);
     incident.logs = keep(logs, &mut gaps).into_iter().flatten().collect();
@@ -237,6 +121,7 @@ async fn gather_task(
 async fn definition_and_logs(
     ctx: &Ctx<'_>,
     task: &Task,
+    failed: FailedContainer,
 ) -> (
     Result<TaskDefinition, Gap>,
     Result<Option<crate::incident::LogTail>, Gap>,
@@ -259,7 +144,7 @@ async fn definition_and_logs(
     let what = format!("the task definition {}", crate::arn::last_segment(arn));
     let definition = ctx.bounded(&what, ecs::task_definition(ctx, arn)).await;
     let logs = match &definition {
-        Ok(td) => read_logs(ctx, task, td).await,
+        Ok(td) => read_logs(ctx, task, td, failed).await,
         Err(gap) if gap.kind == GapKind::TimedOut => Ok(None),
         Err(gap) => Err(Gap::new(
             GapKind::Missing,
@@ -278,9 +163,9 @@ async fn read_logs(
     ctx: &Ctx<'_>,
     task: &Task,
     td: &TaskDefinition,
+    failed: FailedContainer,
 ) -> Result<Option<crate::incident::LogTail>, Gap> {
-    let Some(container) = failed_container(task, Some(td)).filter(|_| ctx.config.log_lines > 0)
-    else {
+    let Some(container) = failed(task, Some(td)).filter(|_| ctx.config.log_lines > 0) else {
         return Ok(None);
     };
     let Some(location) = logs::locate(task, td, container)? else {
@@ -318,6 +203,7 @@ async fn gather_service_event(
     incident: &mut Incident,
     event: &EcsEvent,
     failing: Failing,
+    failed: FailedContainer,
 ) {
     let Some(service_ref) = event.service_ref() else {
         incident.gaps.push(Gap::new(
@@ -368,7 +254,7 @@ async fn gather_service_event(
         .max_by_key(|task| task.stopped_at)
         .cloned()
     {
-        let (definition, logs) = definition_and_logs(ctx, &latest).await;
+        let (definition, logs) = definition_and_logs(ctx, &latest, failed).await;
         incident.task_definition = keep(definition, &mut gaps);
         incident.logs = keep(logs, &mut gaps).into_iter().flatten().collect();
         incident.task = Some(latest);

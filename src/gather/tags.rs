@@ -1,10 +1,10 @@
 //! Who owns the service: its tags named in ROUTING_TAGS (`team`, `owner`), read with
 //! ListTagsForResource and kept an hour in the warm container. ECS events carry no tags.
 
-use crate::aws::actions;
+use crate::iam;
 use std::collections::BTreeMap;
 
-use super::{gaps, Ctx};
+use crate::aws::{gaps, Ctx};
 use crate::event::{Detail, EcsEvent};
 use crate::incident::Gap;
 
@@ -56,7 +56,7 @@ pub async fn routing(
                 .map_err(|error| {
                     gaps::from_sdk_error(
                         "the service's tags (routing)",
-                        actions::ECS_LIST_TAGS_FOR_RESOURCE,
+                        iam::ECS_LIST_TAGS_FOR_RESOURCE,
                         &error,
                     )
                 })?;

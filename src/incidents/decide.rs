@@ -21,6 +21,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::report::Category;
+
 /// The policy's knobs (DEDUPE_WINDOW_MINUTES and fixed gaps).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
@@ -72,7 +74,7 @@ pub enum Status {
 /// What is known about one cause of one incident.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct Cause {
+pub struct Diagnosis {
     /// The category of the whole diagnosis (logs and probes included).
     pub category: String,
     /// The category the event alone gives (before anything is read): repeats are recognised by
@@ -103,7 +105,7 @@ pub struct IncidentState {
     #[serde(default)]
     pub joined: Vec<String>,
     pub status: Status,
-    pub cause: Cause,
+    pub cause: Diagnosis,
     /// Other categories seen among its occurrences, with counts.
     #[serde(default)]
     pub others: BTreeMap<String, u64>,
@@ -148,7 +150,7 @@ pub enum Occurrence {
         deployment: Option<String>,
         /// A rollback: joins the scope's open incident whatever its deployment.
         joins_open: bool,
-        cause: Cause,
+        cause: Diagnosis,
         /// Whether the cause is the whole diagnosis (false: only the event was read so far).
         diagnosed: bool,
     },
@@ -202,7 +204,7 @@ impl MessageKind {
 pub struct IncidentView {
     pub id: String,
     pub deployment: String,
-    pub cause: Cause,
+    pub cause: Diagnosis,
     pub opened_at: i64,
     pub occurrences: u64,
     /// Occurrences folded into this message (since the previous one), this one included.
@@ -266,18 +268,15 @@ impl Decision {
     }
 }
 
-/// The categories that say little beyond "it exited": a later, more specific reading refines
-/// them; a coarser reading of the same loop does not replace a specific one.
+/// A category the `categories!` row flags `generic` (or none yet): a later, more specific reading
+/// refines it.
 fn is_generic(category: &str) -> bool {
-    matches!(category, "app-crash" | "other" | "task-start-impaired" | "")
+    category.is_empty() || Category::from_id(category).is_some_and(Category::generic)
 }
 
-/// The categories of a deployment's outcome: an escalation of the incident it belongs to.
+/// A category the `categories!` row flags `outcome`: an escalation of its incident.
 fn is_outcome(category: &str) -> bool {
-    matches!(
-        category,
-        "circuit-breaker-rollback" | "circuit-breaker-failure" | "deployment-alarm"
-    )
+    Category::from_id(category).is_some_and(Category::outcome)
 }
 
 fn ms(duration: Duration) -> i64 {
@@ -453,7 +452,7 @@ fn open(
     state: &mut ScopeState,
     event_id: &str,
     deployment: Option<&str>,
-    cause: &Cause,
+    cause: &Diagnosis,
     clock: Clock,
 ) -> Decision {
     let incident = IncidentState {
@@ -493,7 +492,7 @@ fn open(
 fn repeat(
     incident: &mut IncidentState,
     event_id: &str,
-    cause: &Cause,
+    cause: &Diagnosis,
     diagnosed: bool,
     deployment: Option<&str>,
     clock: Clock,
@@ -581,13 +580,13 @@ fn reopen(incident: &mut IncidentState) {
 
 /// The incident takes a better-known cause (a refinement or an escalation); a coarser or
 /// different reading is tallied among the others.
-fn adopt_cause(incident: &mut IncidentState, cause: &Cause) {
+fn adopt_cause(incident: &mut IncidentState, cause: &Diagnosis) {
     let current = &incident.cause.category;
     let better = (is_generic(current) && !is_generic(&cause.category))
         || (is_outcome(&cause.category) && !is_outcome(current));
     if better {
         let quick = incident.cause.quick_category.clone();
-        incident.cause = Cause {
+        incident.cause = Diagnosis {
             quick_category: if is_outcome(&cause.category) {
                 quick
             } else {
@@ -740,8 +739,8 @@ mod tests {
     const MINUTE: i64 = 60_000;
     const START: i64 = 1_800_000_000_000;
 
-    fn cause(category: &str, quick: &str) -> Cause {
-        Cause {
+    fn cause(category: &str, quick: &str) -> Diagnosis {
+        Diagnosis {
             category: category.into(),
             quick_category: quick.into(),
             rule: "r".into(),

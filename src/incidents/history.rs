@@ -1,4 +1,4 @@
-//! Incident history beyond the hour ECS keeps stopped tasks: every published report, scrubbed
+//! IncidentRow history beyond the hour ECS keeps stopped tasks: every published report, scrubbed
 //! as sent, in the flood-control table (DEDUPE_TABLE) for HISTORY_DAYS, keyed so that a
 //! cluster's history is one query, newest first:
 //!
@@ -24,7 +24,7 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::aws::actions;
+use crate::iam;
 use crate::incidents::store::{n, s};
 use crate::report::Report;
 
@@ -49,7 +49,7 @@ pub struct Entry {
 
 /// One incident, from its messages.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Incident {
+pub struct IncidentRow {
     pub id: String,
     pub first_seen: DateTime<Utc>,
     pub last_seen: DateTime<Utc>,
@@ -169,12 +169,8 @@ pub async fn record(
         Err(error) => Err(HistoryError::Aws {
             operation: "PutItem",
             table: table.to_string(),
-            reason: crate::gather::gaps::from_sdk_error(
-                "the history",
-                actions::DYNAMODB_PUT_ITEM,
-                &error,
-            )
-            .reason,
+            reason: crate::aws::gaps::from_sdk_error("the history", iam::DYNAMODB_PUT_ITEM, &error)
+                .reason,
         }),
     }
 }
@@ -303,12 +299,8 @@ pub async fn entries(
         let item = item.map_err(|error| HistoryError::Aws {
             operation: "Query",
             table: table.to_string(),
-            reason: crate::gather::gaps::from_sdk_error(
-                "the history",
-                actions::DYNAMODB_QUERY,
-                &error,
-            )
-            .reason,
+            reason: crate::aws::gaps::from_sdk_error("the history", iam::DYNAMODB_QUERY, &error)
+                .reason,
         })?;
         found.push(entry(&item));
         if query.limit > 0 && found.len() >= query.limit {
@@ -349,13 +341,13 @@ fn entry(item: &std::collections::HashMap<String, AttributeValue>) -> Entry {
 }
 
 /// Groups messages (newest first) into incidents, newest first.
-pub fn incidents(entries: &[Entry]) -> Vec<Incident> {
-    let mut by_id: BTreeMap<&str, Incident> = BTreeMap::new();
+pub fn incidents(entries: &[Entry]) -> Vec<IncidentRow> {
+    let mut by_id: BTreeMap<&str, IncidentRow> = BTreeMap::new();
     let mut order: Vec<&str> = Vec::new();
     for entry in entries {
         let incident = by_id.entry(&entry.incident_id).or_insert_with(|| {
             order.push(&entry.incident_id);
-            Incident {
+            IncidentRow {
                 id: entry.incident_id.clone(),
                 first_seen: entry.published_at,
                 last_seen: entry.published_at,

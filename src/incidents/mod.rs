@@ -20,9 +20,9 @@ pub mod storm;
 use std::time::Duration;
 
 pub use decide::{
-    Cause, Clock, Decision, IncidentView, MessageKind, Occurrence, Policy, ScopeState,
+    Clock, Decision, Diagnosis, IncidentView, MessageKind, Occurrence, Policy, ScopeState,
 };
-pub use scope::{placement, thread_id, Placement, Scope};
+pub use scope::{incident_ref, placement, thread_id, Placement, Scope};
 pub use store::{MemoryStore, Saved, Store, StoreError};
 pub use storm::{ClusterState, Storm, StormDecision, StormPolicy};
 

@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::arn::{self, TaskDefinitionRef};
 use crate::event::{Detail, EcsEvent};
+use crate::incident::Incident;
+use crate::report::IncidentRef;
 
 /// One service (or, for tasks outside a service, one task family) of one cluster.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -206,6 +208,22 @@ pub fn thread_id(scope: &Scope, deployment: &str) -> String {
         part(&scope.subject),
         part(deployment)
     )
+}
+
+/// The incident the event alone points at (flood control may fold it into another one).
+pub fn incident_ref(incident: &Incident) -> IncidentRef {
+    let Some(placement) = incident.event.as_ref().and_then(placement) else {
+        return IncidentRef::default();
+    };
+    let deployment = placement.deployment.as_deref().unwrap_or("service");
+    IncidentRef {
+        id: format!("{}/{deployment}", placement.scope.key()),
+        thread: thread_id(&placement.scope, deployment),
+        message: "opened".to_string(),
+        occurrences: 1,
+        opened_at: None,
+        services: Vec::new(),
+    }
 }
 
 #[cfg(test)]

@@ -17,14 +17,14 @@ use std::sync::{Arc, Mutex};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use crate::aws::actions;
+use crate::iam;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::gather::gaps;
+use crate::aws::gaps;
 use crate::incident::GapKind;
 
 /// How long a state outlives its last write (DynamoDB's TTL then deletes it).
@@ -238,7 +238,7 @@ impl Store {
                 }
                 Err(error) => self.give_up_table(&store_error(
                     "GetItem",
-                    actions::DYNAMODB_GET_ITEM,
+                    iam::DYNAMODB_GET_ITEM,
                     table,
                     &error,
                 )),
@@ -288,7 +288,7 @@ impl Store {
                 Err(error) if is_condition_failed(&error) => return Saved::Conflict,
                 Err(error) => self.give_up_table(&store_error(
                     "PutItem",
-                    actions::DYNAMODB_PUT_ITEM,
+                    iam::DYNAMODB_PUT_ITEM,
                     table,
                     &error,
                 )),

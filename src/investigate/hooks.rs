@@ -2,11 +2,11 @@
 //! its log group (`/aws/lambda/NAME`, `logs:FilterLogEvents`, error lines only, since shortly
 //! before the deployment failed). Scrubbed like any log. Run under the `deployment` probe.
 
-use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::{Duration, Utc};
 
 use super::Probed;
-use crate::gather::{gaps, Ctx};
+use crate::aws::{gaps, Ctx};
+use crate::facts::hooks::*;
 
 /// How many error lines are kept (the newest).
 const LINES: usize = 5;
@@ -20,69 +20,6 @@ fn error_line(line: &str) -> bool {
     FILTER
         .split_whitespace()
         .any(|term| line.contains(term.trim_start_matches('?')))
-}
-
-/// The hook function to read, and the stage it failed at.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HookAsk {
-    pub function_arn: String,
-    pub lifecycle_stage: Option<String>,
-    /// When the deployment failed (the event's time).
-    pub at: Option<DateTime<Utc>>,
-}
-
-impl HookAsk {
-    /// What a deployment's reason names: `… because TEST_TRAFFIC_SHIFT lifecycle hook(s)
-    /// failed. Lifecycle hook target arn:aws:lambda:…:function:myHook returned FAILED status.`
-    pub fn from_reason(reason: &str, at: Option<DateTime<Utc>>) -> Option<HookAsk> {
-        let start = reason.find("arn:aws")?;
-        let arn: String = reason[start..]
-            .chars()
-            .take_while(|c| !c.is_whitespace() && *c != ',' && *c != '\'')
-            .collect();
-        let arn = arn.trim_end_matches('.').to_string();
-        if !arn.contains(":lambda:") || !arn.contains(":function:") {
-            return None;
-        }
-        let lifecycle_stage = reason
-            .split_whitespace()
-            .find(|word| {
-                word.len() > 6
-                    && word.chars().all(|c| c.is_ascii_uppercase() || c == '_')
-                    && word.contains('_')
-            })
-            .map(str::to_string);
-        Some(HookAsk {
-            function_arn: arn,
-            lifecycle_stage,
-            at,
-        })
-    }
-
-    /// `myHook` from `arn:aws:lambda:REGION:ACCOUNT:function:myHook[:alias]`.
-    pub fn function_name(&self) -> &str {
-        self.function_arn
-            .split(":function:")
-            .nth(1)
-            .and_then(|rest| rest.split(':').next())
-            .unwrap_or(&self.function_arn)
-    }
-
-    pub fn log_group(&self) -> String {
-        format!("/aws/lambda/{}", self.function_name())
-    }
-}
-
-/// What the hook function logged.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct HookLog {
-    pub function: String,
-    pub function_arn: String,
-    pub lifecycle_stage: Option<String>,
-    pub log_group: String,
-    /// Its newest error lines, oldest first, scrubbed.
-    pub lines: Vec<String>,
 }
 
 /// Reads the hook function's newest error lines.
@@ -102,9 +39,7 @@ pub async fn probe(ctx: &Ctx<'_>, ask: &HookAsk) -> Probed<HookLog> {
         .limit(50)
         .send()
         .await
-        .map_err(|error| {
-            gaps::from_sdk_error(&what, crate::aws::actions::LOGS_FILTER_LOG_EVENTS, &error)
-        })?;
+        .map_err(|error| gaps::from_sdk_error(&what, crate::iam::LOGS_FILTER_LOG_EVENTS, &error))?;
     let raw: Vec<String> = output
         .events()
         .iter()
@@ -122,7 +57,7 @@ pub async fn probe(ctx: &Ctx<'_>, ask: &HookAsk) -> Probed<HookLog> {
         log_group,
         lines: crate::redact::scrub_lines(newest)
             .into_iter()
-            .map(|line| crate::text::truncate(&line, 500))
+            .map(|line| crate::cut::truncate(&line, 500))
             .collect(),
     })
 }

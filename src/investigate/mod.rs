@@ -8,152 +8,24 @@
 //! previous revision); what needs the task definition or the service (secrets, security groups,
 //! placement) after it. The first alert's critical path grows by about one round trip.
 
+pub mod capacity;
 pub mod changes;
 pub mod deployments;
 pub mod ecr;
 pub mod elb;
 pub mod hooks;
-pub mod metrics;
+pub mod memory;
 pub mod network;
-pub mod placement;
 pub mod plan;
 pub mod secrets;
 
 use std::future::Future;
 
-use serde::{Deserialize, Serialize};
-
-use crate::gather::Ctx;
+use crate::aws::Ctx;
+use crate::facts::Investigation;
 use crate::incident::Gap;
 
 pub use plan::{plan_early, plan_late, Plan};
-
-/// One kind of probe, as PROBES names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Probe {
-    Image,
-    LoadBalancer,
-    Memory,
-    Placement,
-    Network,
-    Secrets,
-    Deployment,
-    Changes,
-}
-
-impl Probe {
-    pub const ALL: [Probe; 8] = [
-        Probe::Image,
-        Probe::LoadBalancer,
-        Probe::Memory,
-        Probe::Placement,
-        Probe::Network,
-        Probe::Secrets,
-        Probe::Deployment,
-        Probe::Changes,
-    ];
-
-    /// The name PROBES uses (and `aws::PROBE_ACTIONS` lists the actions under).
-    pub const fn id(self) -> &'static str {
-        match self {
-            Probe::Image => "image",
-            Probe::LoadBalancer => "load-balancer",
-            Probe::Memory => "memory",
-            Probe::Placement => "placement",
-            Probe::Network => "network",
-            Probe::Secrets => "secrets",
-            Probe::Deployment => "deployment",
-            Probe::Changes => "changes",
-        }
-    }
-
-    /// The AWS actions the probe calls.
-    pub fn actions(self) -> &'static [&'static str] {
-        crate::aws::PROBE_ACTIONS
-            .iter()
-            .find(|(id, _)| *id == self.id())
-            .map_or(&[], |(_, actions)| actions)
-    }
-}
-
-/// Which probes run (PROBES: `all`, `none`, or a comma-separated list of ids).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Probes(Vec<Probe>);
-
-impl Default for Probes {
-    fn default() -> Self {
-        Probes(Probe::ALL.to_vec())
-    }
-}
-
-impl Probes {
-    pub fn none() -> Probes {
-        Probes(Vec::new())
-    }
-
-    /// Reads `all`, `none`, or `image,memory,…`; Err names the unknown id.
-    pub fn parse(setting: &str) -> Result<Probes, String> {
-        match setting.trim() {
-            "" | "all" => Ok(Probes::default()),
-            "none" => Ok(Probes::none()),
-            list => list
-                .split(',')
-                .map(str::trim)
-                .filter(|id| !id.is_empty())
-                .map(|id| {
-                    Probe::ALL
-                        .into_iter()
-                        .find(|probe| probe.id() == id)
-                        .ok_or_else(|| id.to_string())
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map(Probes),
-        }
-    }
-
-    pub fn has(&self, probe: Probe) -> bool {
-        self.0.contains(&probe)
-    }
-}
-
-/// Everything the probes found, and what they could not see.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Findings {
-    pub image: Option<ecr::ImageFacts>,
-    pub target_groups: Vec<elb::TargetGroupFacts>,
-    pub memory: Option<metrics::MemoryFacts>,
-    pub subnets: Vec<placement::SubnetFacts>,
-    pub instances: Option<placement::InstancesFacts>,
-    pub network: Option<network::NetworkFacts>,
-    pub secrets: Vec<secrets::SecretFacts>,
-    pub deployment: Option<deployments::DeploymentFacts>,
-    /// The lifecycle hook function that failed the deployment, and what it logged.
-    pub hook: Option<hooks::HookLog>,
-    /// The last revision that ran fine, as read (the diff is `changes::diff`).
-    pub previous: Option<changes::Previous>,
-    pub gaps: Vec<Gap>,
-    /// The probes that ran, by id.
-    pub ran: Vec<String>,
-}
-
-impl Findings {
-    /// Adds what a later wave found.
-    pub fn merge(&mut self, later: Findings) {
-        self.image = later.image.or(self.image.take());
-        self.target_groups.extend(later.target_groups);
-        self.memory = later.memory.or(self.memory.take());
-        self.subnets.extend(later.subnets);
-        self.instances = later.instances.or(self.instances.take());
-        self.network = later.network.or(self.network.take());
-        self.secrets.extend(later.secrets);
-        self.deployment = later.deployment.or(self.deployment.take());
-        self.hook = later.hook.or(self.hook.take());
-        self.previous = later.previous.or(self.previous.take());
-        self.gaps.extend(later.gaps);
-        self.ran.extend(later.ran);
-    }
-}
 
 /// One probe's answer: its facts, or a gap.
 pub type Probed<T> = Result<T, Gap>;
@@ -184,26 +56,28 @@ fn keep<T>(result: Option<Probed<T>>, gaps: &mut Vec<Gap>) -> Option<T> {
 }
 
 /// Runs a plan's probes concurrently, each under what is left of the gather budget.
-pub async fn run(ctx: &Ctx<'_>, plan: &Plan) -> Findings {
+pub async fn run(ctx: &Ctx<'_>, plan: &Plan) -> Investigation {
+    // One probe a line: the joined futures read as the plan's fields.
+    #[rustfmt::skip]
     let (image, target_groups, memory, subnets, instances, network, secrets, deployment, hook, previous) = tokio::join!(
         maybe(plan.image.as_ref().map(|ask| ctx.bounded("the image in its registry", ecr::probe(ctx, ask)))),
         maybe(plan.target_groups.as_ref().map(|ask| ctx.bounded("the target group's health check", elb::probe(ctx, ask)))),
-        maybe(plan.memory.as_ref().map(|ask| ctx.bounded("the service's memory use (Container Insights)", metrics::probe(ctx, ask)))),
-        maybe(plan.subnets.as_ref().map(|ask| ctx.bounded("the subnets' free addresses", placement::subnets(ctx, ask)))),
-        maybe(plan.instances.as_ref().map(|ask| ctx.bounded("the cluster's container instances", placement::instances(ctx, ask)))),
+        maybe(plan.memory.as_ref().map(|ask| ctx.bounded("the service's memory use (Container Insights)", memory::probe(ctx, ask)))),
+        maybe(plan.subnets.as_ref().map(|ask| ctx.bounded("the subnets' free addresses", capacity::subnets(ctx, ask)))),
+        maybe(plan.instances.as_ref().map(|ask| ctx.bounded("the cluster's container instances", capacity::instances(ctx, ask)))),
         maybe(plan.network.as_ref().map(|ask| ctx.bounded("the task's network path", network::probe(ctx, ask)))),
         maybe(plan.secrets.as_ref().map(|ask| ctx.bounded("the referenced secrets", secrets::probe(ctx, ask)))),
         maybe(plan.deployment.as_ref().map(|ask| ctx.bounded("the service's deployments", deployments::probe(ctx, ask)))),
         maybe(plan.hook.as_ref().map(|ask| ctx.bounded("the hook function's log", hooks::probe(ctx, ask)))),
         maybe(plan.previous.as_ref().map(|ask| ctx.bounded("the last revision that ran fine", changes::previous(ctx, ask)))),
     );
-    let mut findings = Findings {
+    let mut findings = Investigation {
         ran: plan
             .probes()
             .iter()
             .map(|probe| probe.id().to_string())
             .collect(),
-        ..Findings::default()
+        ..Investigation::default()
     };
     let gaps = &mut findings.gaps;
     findings.image = keep(image, gaps);
@@ -230,7 +104,7 @@ pub async fn run(ctx: &Ctx<'_>, plan: &Plan) -> Findings {
 /// kept, so the next event asks again.
 pub(crate) async fn cached<T, F>(ctx: &Ctx<'_>, key: String, read: F) -> Probed<T>
 where
-    T: Serialize + serde::de::DeserializeOwned,
+    T: serde::Serialize + serde::de::DeserializeOwned,
     F: Future<Output = Probed<T>>,
 {
     if let Some(value) = ctx.caches.probes.get(&key) {
@@ -250,21 +124,4 @@ where
         }
     }
     answer
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn probes_are_chosen_by_name() {
-        assert_eq!(Probes::parse("all").unwrap(), Probes::default());
-        assert!(!Probes::parse("none").unwrap().has(Probe::Image));
-        let some = Probes::parse("image, memory").unwrap();
-        assert!(some.has(Probe::Image) && some.has(Probe::Memory) && !some.has(Probe::Network));
-        assert_eq!(Probes::parse("image,nope").unwrap_err(), "nope");
-        for probe in Probe::ALL {
-            assert!(!probe.actions().is_empty(), "{}", probe.id());
-        }
-    }
 }

@@ -4,19 +4,21 @@
 
 use chrono::Utc;
 
-use super::changes::PreviousAsk;
-use super::deployments::DeploymentAsk;
-use super::ecr::ImageAsk;
-use super::elb::{Registration, TargetGroupAsk};
-use super::hooks::HookAsk;
-use super::metrics::MemoryAsk;
-use super::network::{Need, NetworkAsk};
-use super::placement::{InstanceAsk, SubnetAsk};
-use super::secrets::{Reference, SecretAsk};
-use super::{Findings, Probe, Probes};
 use crate::arn::{self, TaskDefinitionRef};
 use crate::event::{Detail, EcsEvent, Task};
+use crate::facts::capacity::{InstanceAsk, SubnetAsk};
+use crate::facts::changes::PreviousAsk;
+use crate::facts::deployments::DeploymentAsk;
+use crate::facts::ecr::ImageAsk;
+use crate::facts::elb::{Registration, TargetGroupAsk};
+use crate::facts::hooks::HookAsk;
+use crate::facts::memory::MemoryAsk;
+use crate::facts::network::{Need, NetworkAsk};
+use crate::facts::secrets::{Reference, SecretAsk};
+use crate::facts::Investigation;
+use crate::facts::{Probe, Probes};
 use crate::incident::{Incident, TaskDefinition};
+use crate::report::hypotheses;
 use crate::report::{Category, Report};
 
 /// The probes to run, each with what it must look at.
@@ -92,16 +94,6 @@ impl Plan {
         }
         self
     }
-}
-
-/// The categories a report stands for: its own, and its root cause's (a failed deployment's
-/// tasks).
-pub fn hypotheses(report: &Report) -> Vec<Category> {
-    let mut categories = vec![report.category];
-    if let Some(root) = &report.root_cause {
-        categories.push(root.category);
-    }
-    categories
 }
 
 fn image_checks(category: Category) -> Option<(bool, bool, bool)> {
@@ -273,7 +265,12 @@ fn previous_revision(task_definition: &str) -> Option<PreviousAsk> {
 
 /// The late wave: what needs the task definition, the service or the diagnosis, and was not
 /// probed early.
-pub fn plan_late(incident: &Incident, report: &Report, early: &Findings, probes: &Probes) -> Plan {
+pub fn plan_late(
+    incident: &Incident,
+    report: &Report,
+    early: &Investigation,
+    probes: &Probes,
+) -> Plan {
     if !report.notify {
         return Plan::default();
     }
@@ -459,7 +456,7 @@ fn secret_ask(td: &TaskDefinition, report: &Report, incident: &Incident) -> Secr
     let named: Vec<Reference> = all
         .iter()
         .filter(|r| {
-            let id = super::secrets::Pointer::parse(&r.value_from).id;
+            let id = crate::facts::secrets::Pointer::parse(&r.value_from).id;
             said.contains(&r.value_from) || said.contains(&id)
         })
         .cloned()
@@ -481,7 +478,11 @@ fn secret_ask(td: &TaskDefinition, report: &Report, incident: &Incident) -> Secr
 
 /// A better revision to compare with than the family's previous one: the deployment's, or the
 /// service's other deployment; for a deployment event, the failed revision's predecessor.
-fn late_previous(incident: &Incident, early: &Findings, ran_early: bool) -> Option<PreviousAsk> {
+fn late_previous(
+    incident: &Incident,
+    early: &Investigation,
+    ran_early: bool,
+) -> Option<PreviousAsk> {
     let gathered = incident
         .task_definition
         .as_ref()
@@ -520,7 +521,7 @@ fn late_previous(incident: &Incident, early: &Findings, ran_early: bool) -> Opti
 
 /// The revision a failed deployment ran, when none of its tasks was read: as the deployment
 /// probe or the service's deployments name it.
-fn failing_revision(incident: &Incident, early: &Findings) -> Option<String> {
+fn failing_revision(incident: &Incident, early: &Investigation) -> Option<String> {
     early
         .deployment
         .as_ref()

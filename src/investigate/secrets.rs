@@ -3,18 +3,17 @@
 //! alias does not cover the key), does the version stage exist. Metadata only (DescribeSecret,
 //! DescribeParameters, DescribeKey): a value is never read.
 
-use crate::aws::actions;
+use crate::iam;
 use aws_sdk_kms::types::KeyManagerType;
 use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretError;
 use aws_sdk_ssm::types::{ParameterMetadata, ParameterStringFilter};
-use chrono::{DateTime, Utc};
 use futures_util::future::join_all;
-use serde::{Deserialize, Serialize};
 
 use super::{cached, Probed};
 use crate::arn::Arn;
-use crate::gather::convert::time;
-use crate::gather::{gaps, Ctx};
+use crate::aws::convert::time;
+use crate::aws::{gaps, Ctx};
+use crate::facts::secrets::*;
 use crate::incident::{Gap, GapKind};
 
 /// How many references one report checks.
@@ -27,157 +26,6 @@ const PARAMETERS: usize = 10;
 const PARAMETER_PAGES: usize = 10;
 /// The most a DescribeParameters page holds.
 const PARAMETERS_PER_PAGE: i32 = 50;
-
-/// The references to check.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SecretAsk {
-    pub references: Vec<Reference>,
-    /// The task's account: a parameter shared from another one is not listed in it.
-    pub account: Option<String>,
-}
-
-/// One `secrets` entry of a container definition.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reference {
-    pub container: String,
-    /// The environment variable it becomes.
-    pub name: String,
-    pub value_from: String,
-}
-
-/// Where a reference points.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Store {
-    SecretsManager,
-    Ssm,
-}
-
-/// A reference read apart: the store, the id to describe, and a JSON key and version.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pointer {
-    pub store: Store,
-    /// The secret's ARN without the JSON key and version, or the parameter's name.
-    pub id: String,
-    pub json_key: Option<String>,
-    pub version_stage: Option<String>,
-    pub version_id: Option<String>,
-    pub region: Option<String>,
-}
-
-impl Pointer {
-    /// Reads a `valueFrom`: a Secrets Manager ARN (`…:secret:NAME-AbCdEf[:KEY:STAGE:VERSION]`), an
-    /// SSM parameter ARN, or a parameter name.
-    pub fn parse(value_from: &str) -> Pointer {
-        match Arn::parse(value_from) {
-            Some(arn) if arn.service == "secretsmanager" => {
-                let mut parts = arn.resource.splitn(5, ':');
-                let (_, name) = (parts.next(), parts.next().unwrap_or_default());
-                let part =
-                    |value: Option<&str>| value.filter(|v| !v.is_empty()).map(str::to_string);
-                let (json_key, version_stage, version_id) =
-                    (part(parts.next()), part(parts.next()), part(parts.next()));
-                Pointer {
-                    store: Store::SecretsManager,
-                    id: format!(
-                        "arn:{}:secretsmanager:{}:{}:secret:{name}",
-                        arn.partition, arn.region, arn.account
-                    ),
-                    json_key,
-                    version_stage,
-                    version_id,
-                    region: arn.region().map(str::to_string),
-                }
-            }
-            Some(arn) if arn.service == "ssm" => {
-                let path = arn
-                    .resource
-                    .strip_prefix("parameter")
-                    .unwrap_or(arn.resource);
-                // `parameter/prod/db` names `/prod/db`; `parameter/db` names `db`.
-                let name = match path.strip_prefix('/') {
-                    Some(rest) if rest.contains('/') => path.to_string(),
-                    Some(rest) => rest.to_string(),
-                    None => path.to_string(),
-                };
-                Pointer {
-                    store: Store::Ssm,
-                    id: name,
-                    json_key: None,
-                    version_stage: None,
-                    version_id: None,
-                    region: arn.region().map(str::to_string),
-                }
-            }
-            _ => Pointer {
-                store: Store::Ssm,
-                id: value_from.to_string(),
-                json_key: None,
-                version_stage: None,
-                version_id: None,
-                region: None,
-            },
-        }
-    }
-
-    /// The action the execution role needs to fetch it.
-    pub fn fetch_action(&self) -> &'static str {
-        match self.store {
-            Store::SecretsManager => actions::SECRETSMANAGER_GET_SECRET_VALUE,
-            Store::Ssm => actions::SSM_GET_PARAMETERS,
-        }
-    }
-}
-
-/// What the store says about one reference.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SecretFacts {
-    pub container: String,
-    pub name: String,
-    pub value_from: String,
-    pub store: Store,
-    /// Whether it exists (None: could not be told; `note` says why).
-    pub exists: Option<bool>,
-    /// Secrets Manager: scheduled for deletion at this time.
-    #[serde(default)]
-    pub deletion: Option<DateTime<Utc>>,
-    /// The KMS key as the store names it (a key id, a key ARN or an alias), when not the AWS
-    /// managed default.
-    #[serde(default)]
-    pub kms_key: Option<String>,
-    /// That key as kms:DescribeKey resolved it.
-    #[serde(default)]
-    pub key: Option<KeyFacts>,
-    /// The version stage asked for does not exist.
-    #[serde(default)]
-    pub missing_stage: Option<String>,
-    /// SSM: String, StringList or SecureString.
-    #[serde(default)]
-    pub parameter_type: Option<String>,
-    #[serde(default)]
-    pub note: Option<String>,
-    pub verified_by: String,
-}
-
-/// A secret's KMS key, resolved by kms:DescribeKey.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct KeyFacts {
-    /// The key's ARN: what an IAM policy's Resource must name.
-    pub arn: String,
-    /// AWS manages it (aws/secretsmanager, aws/ssm): its key policy lets the account's
-    /// principals use it through the service, so no grant is needed.
-    pub aws_managed: bool,
-    /// Enabled, Disabled, PendingDeletion …
-    #[serde(default)]
-    pub state: Option<String>,
-}
-
-/// What the probe found, and the keys it could not resolve (each a gap).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct SecretsRead {
-    pub facts: Vec<SecretFacts>,
-    pub gaps: Vec<Gap>,
-}
 
 /// Checks the references (the first ten), then resolves their KMS keys.
 pub async fn probe(ctx: &Ctx<'_>, ask: &SecretAsk) -> Probed<SecretsRead> {
@@ -238,7 +86,7 @@ async fn describe_key(ctx: &Ctx<'_>, key: String) -> Probed<KeyFacts> {
         .key_id(&key)
         .send()
         .await
-        .map_err(|error| gaps::from_sdk_error(&what, actions::KMS_DESCRIBE_KEY, &error))?;
+        .map_err(|error| gaps::from_sdk_error(&what, iam::KMS_DESCRIBE_KEY, &error))?;
     let metadata = output.key_metadata().ok_or_else(|| {
         Gap::new(
             GapKind::Other,
@@ -268,7 +116,7 @@ async fn describe(ctx: &Ctx<'_>, ask: &SecretAsk) -> Probed<Vec<SecretFacts>> {
     let read = async {
         let (secrets, parameters): (Vec<&Reference>, Vec<&Reference>) = references
             .iter()
-            .partition(|r| Pointer::parse(&r.value_from).store == Store::SecretsManager);
+            .partition(|r| Pointer::parse(&r.value_from).store == SecretStore::SecretsManager);
         let (described, parameters) = tokio::join!(
             join_all(secrets.iter().map(|r| describe_secret(ctx, r))),
             super::maybe((!parameters.is_empty()).then(|| describe_parameters(
@@ -289,7 +137,7 @@ async fn describe(ctx: &Ctx<'_>, ask: &SecretAsk) -> Probed<Vec<SecretFacts>> {
     cached(ctx, key, read).await
 }
 
-fn facts_of(reference: &Reference, store: Store, verified_by: &str) -> SecretFacts {
+fn facts_of(reference: &Reference, store: SecretStore, verified_by: &str) -> SecretFacts {
     SecretFacts {
         container: reference.container.clone(),
         name: reference.name.clone(),
@@ -310,8 +158,8 @@ async fn describe_secret(ctx: &Ctx<'_>, reference: &Reference) -> Probed<SecretF
     let pointer = Pointer::parse(&reference.value_from);
     let mut facts = facts_of(
         reference,
-        Store::SecretsManager,
-        actions::SECRETSMANAGER_DESCRIBE_SECRET,
+        SecretStore::SecretsManager,
+        iam::SECRETSMANAGER_DESCRIBE_SECRET,
     );
     let here = ctx.clients.region();
     if pointer.region.is_some() && pointer.region != here {
@@ -352,7 +200,7 @@ async fn describe_secret(ctx: &Ctx<'_>, reference: &Reference) -> Probed<SecretF
             _ => {
                 return Err(gaps::from_sdk_error(
                     &format!("the secret behind {}", reference.name),
-                    actions::SECRETSMANAGER_DESCRIBE_SECRET,
+                    iam::SECRETSMANAGER_DESCRIBE_SECRET,
                     &error,
                 ))
             }
@@ -411,11 +259,7 @@ async fn parameter_pages(
             .send()
             .await
             .map_err(|error| {
-                gaps::from_sdk_error(
-                    "the SSM parameters",
-                    actions::SSM_DESCRIBE_PARAMETERS,
-                    &error,
-                )
+                gaps::from_sdk_error("the SSM parameters", iam::SSM_DESCRIBE_PARAMETERS, &error)
             })?;
         found.extend(output.parameters().iter().cloned());
         token = output
@@ -440,7 +284,7 @@ fn parameter_facts(
     account: Option<&str>,
 ) -> SecretFacts {
     let pointer = Pointer::parse(&reference.value_from);
-    let mut facts = facts_of(reference, Store::Ssm, actions::SSM_DESCRIBE_PARAMETERS);
+    let mut facts = facts_of(reference, SecretStore::Ssm, iam::SSM_DESCRIBE_PARAMETERS);
     let parameter = found.iter().find(|p| p.name() == Some(pointer.id.as_str()));
     let shared = Arn::parse(&reference.value_from)
         .and_then(|arn| arn.account())
@@ -474,7 +318,7 @@ mod tests {
         let secret = Pointer::parse(
             "arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/db-AbCdEf:password:AWSPREVIOUS:",
         );
-        assert_eq!(secret.store, Store::SecretsManager);
+        assert_eq!(secret.store, SecretStore::SecretsManager);
         assert_eq!(
             secret.id,
             "arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/db-AbCdEf"
@@ -483,13 +327,16 @@ mod tests {
         assert_eq!(secret.version_stage.as_deref(), Some("AWSPREVIOUS"));
         assert_eq!(secret.version_id, None);
         let path = Pointer::parse("arn:aws:ssm:eu-west-1:111122223333:parameter/prod/db/url");
-        assert_eq!((path.store, path.id.as_str()), (Store::Ssm, "/prod/db/url"));
+        assert_eq!(
+            (path.store, path.id.as_str()),
+            (SecretStore::Ssm, "/prod/db/url")
+        );
         let flat = Pointer::parse("arn:aws:ssm:eu-west-1:111122223333:parameter/db_url");
         assert_eq!(flat.id, "db_url");
         let name = Pointer::parse("/prod/api/key");
         assert_eq!(
             (name.store, name.id.as_str()),
-            (Store::Ssm, "/prod/api/key")
+            (SecretStore::Ssm, "/prod/api/key")
         );
         assert_eq!(name.fetch_action(), "ssm:GetParameters");
     }

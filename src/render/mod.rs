@@ -163,7 +163,7 @@ fn without_ansi(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-pub(crate) use crate::text::{char_count, truncate};
+pub(crate) use crate::cut::{char_count, truncate};
 
 /// "9 of 10 tasks stopped in the last 30 min: same cause; others: app-crash 1".
 pub(crate) fn occurrences_line(occurrences: &Occurrences) -> String {

@@ -415,8 +415,9 @@ fn answer(operation: &str) -> (&'static str, &'static str, String) {
     ("200 OK", JSON, body.to_string())
 }
 
-/// The crashed task's event.
-pub fn crash_event() -> serde_json::Value {
+/// The crashed task's event in the canned world (task abc123 of TD_ARN, a fixed time); the moto
+/// world's is `seed::crash_event`.
+pub fn crashed_task() -> serde_json::Value {
     json!({
         "version": "0", "id": "fault-1", "detail-type": "ECS Task State Change", "source": "aws.ecs",
         "account": "123456789012", "time": "2026-11-20T10:00:00Z", "region": "us-east-1",

@@ -124,3 +124,51 @@ pub fn steady_state(event_id: &str) -> Value {
         }
     })
 }
+
+/// The incident stream: the bus `ecs-doctor-incidents`, and a rule that delivers its events to
+/// the SQS queue `queue`. Returns the bus's ARN and the queue's URL.
+pub async fn incident_stream(sdk: &SdkConfig, queue: &str) -> (String, String) {
+    let events = aws_sdk_eventbridge::Client::new(sdk);
+    let bus = events
+        .create_event_bus()
+        .name("ecs-doctor-incidents")
+        .send()
+        .await
+        .expect("create the incident bus")
+        .event_bus_arn()
+        .unwrap_or_default()
+        .to_string();
+    let sqs = aws_sdk_sqs::Client::new(sdk);
+    let queue_url = sqs
+        .create_queue()
+        .queue_name(queue)
+        .send()
+        .await
+        .expect("create the incident queue")
+        .queue_url()
+        .unwrap_or_default()
+        .to_string();
+    events
+        .put_rule()
+        .name("to-the-pager")
+        .event_bus_name("ecs-doctor-incidents")
+        .event_pattern(r#"{"source":["ecs-doctor"]}"#)
+        .send()
+        .await
+        .expect("create the rule");
+    events
+        .put_targets()
+        .rule("to-the-pager")
+        .event_bus_name("ecs-doctor-incidents")
+        .targets(
+            aws_sdk_eventbridge::types::Target::builder()
+                .id("pager")
+                .arn(format!("arn:aws:sqs:{REGION}:{ACCOUNT}:{queue}"))
+                .build()
+                .expect("a target"),
+        )
+        .send()
+        .await
+        .expect("point the rule at the queue");
+    (bus, queue_url)
+}

@@ -3,8 +3,8 @@
 
 use super::{at, Conclusion, Scene};
 use crate::arn::{last_segment, task_definition_name};
-use crate::aws::actions;
-use crate::investigate::deployments::DeploymentFacts;
+use crate::facts::deployments::DeploymentFacts;
+use crate::iam;
 
 pub(super) fn conclude(c: &mut Conclusion, scene: &Scene, facts: &DeploymentFacts) {
     let source = "service deployment";
@@ -15,7 +15,7 @@ pub(super) fn conclude(c: &mut Conclusion, scene: &Scene, facts: &DeploymentFact
     if let Some(reason) = &facts.status_reason {
         text.push_str(&format!(": {reason}"));
     }
-    c.verified(source, text, actions::ECS_DESCRIBE_SERVICE_DEPLOYMENTS);
+    c.verified(source, text, iam::ECS_DESCRIBE_SERVICE_DEPLOYMENTS);
     strategy(c, facts);
     if let Some(breaker) = &facts.circuit_breaker {
         if breaker.failure_count > 0 || breaker.status.as_deref() == Some("TRIGGERED") {
@@ -28,7 +28,7 @@ pub(super) fn conclude(c: &mut Conclusion, scene: &Scene, facts: &DeploymentFact
                     if breaker.failure_count == 1 { "" } else { "s" },
                     breaker.threshold
                 ),
-                actions::ECS_DESCRIBE_SERVICE_DEPLOYMENTS,
+                iam::ECS_DESCRIBE_SERVICE_DEPLOYMENTS,
             );
         }
     }
@@ -43,7 +43,7 @@ pub(super) fn conclude(c: &mut Conclusion, scene: &Scene, facts: &DeploymentFact
         if let Some(reason) = &rollback.reason {
             text.push_str(&format!(": {reason}"));
         }
-        c.verified(source, text, actions::ECS_DESCRIBE_SERVICE_DEPLOYMENTS);
+        c.verified(source, text, iam::ECS_DESCRIBE_SERVICE_DEPLOYMENTS);
     }
     alarms(c, scene, facts);
 }
@@ -64,11 +64,7 @@ fn alarms(c: &mut Conclusion, scene: &Scene, facts: &DeploymentFacts) {
         if let Some(reason) = &alarm.reason {
             text.push_str(&format!(": {reason}"));
         }
-        c.verified(
-            "CloudWatch alarm",
-            text,
-            actions::CLOUDWATCH_DESCRIBE_ALARMS,
-        );
+        c.verified("CloudWatch alarm", text, iam::CLOUDWATCH_DESCRIBE_ALARMS);
     }
     let Some(first) = alarms.triggered.first() else {
         return;
@@ -112,7 +108,7 @@ fn strategy(c: &mut Conclusion, facts: &DeploymentFacts) {
     if let Some(bake) = facts.bake_time_minutes {
         text.push_str(&format!(", bake time {bake} min"));
     }
-    c.verified(source, text, actions::ECS_DESCRIBE_SERVICE_DEPLOYMENTS);
+    c.verified(source, text, iam::ECS_DESCRIBE_SERVICE_DEPLOYMENTS);
     for hook in &facts.hooks {
         let mut text = format!(
             "{} hook {} {}",
@@ -130,6 +126,6 @@ fn strategy(c: &mut Conclusion, facts: &DeploymentFacts) {
                 hook.timeout_action.as_deref().unwrap_or("ROLLBACK")
             ));
         }
-        c.verified(source, text, actions::ECS_DESCRIBE_SERVICE_DEPLOYMENTS);
+        c.verified(source, text, iam::ECS_DESCRIBE_SERVICE_DEPLOYMENTS);
     }
 }

@@ -3,9 +3,9 @@
 
 use super::{at, Conclusion, Scene};
 use crate::arn::task_definition_name;
+use crate::facts::changes::diff;
+use crate::facts::Investigation;
 use crate::incident::TaskDefinition;
-use crate::investigate::changes::diff;
-use crate::investigate::Findings;
 use crate::report::{Category, Change, WhatChanged};
 
 /// How many changes the summary names (the report lists them all).
@@ -42,7 +42,7 @@ fn name(td: &TaskDefinition) -> String {
         .unwrap_or_else(|| format!("{}:{}", td.family, td.revision))
 }
 
-pub(super) fn what_changed(scene: &Scene, findings: &Findings) -> Option<WhatChanged> {
+pub(super) fn what_changed(scene: &Scene, findings: &Investigation) -> Option<WhatChanged> {
     let previous = findings.previous.as_ref()?;
     let to = scene.task_definition().or(previous.failing.as_ref())?;
     let from = &previous.task_definition;

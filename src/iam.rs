@@ -1,6 +1,6 @@
 //! Every IAM action ecs-doctor names, each spelled once. The call sites name the action of their
 //! call with these constants (a gap says which action to grant, a verified fact which action
-//! showed it), the lists in `super` (the reads, each probe's reads, the function's own) are built
+//! showed it), the lists in `crate::aws` (the reads, each probe's reads, the function's own) are built
 //! from them, and `tests/template.rs` holds the templates' roles to those lists.
 
 // ---- What every failure reads in its account --------------------------------------------------
@@ -45,43 +45,6 @@ pub const STS_ASSUME_ROLE: &str = "sts:AssumeRole";
 /// The incident stream (EVENT_BUS_ARN).
 pub const EVENTS_PUT_EVENTS: &str = "events:PutEvents";
 
-/// Every action ecs-doctor calls, each once: the function's role grants exactly these (and
-/// what the platform needs); `super::aws_actions` lists them in the order of their groups.
-pub const ALL: &[&str] = &[
-    ECS_DESCRIBE_TASK_DEFINITION,
-    ECS_DESCRIBE_SERVICES,
-    ECS_LIST_TASKS,
-    ECS_DESCRIBE_TASKS,
-    ECS_LIST_TAGS_FOR_RESOURCE,
-    LOGS_GET_LOG_EVENTS,
-    ECR_DESCRIBE_IMAGES,
-    ECR_BATCH_GET_IMAGE,
-    ECR_GET_REPOSITORY_POLICY,
-    ELB_DESCRIBE_TARGET_GROUPS,
-    ELB_DESCRIBE_TARGET_HEALTH,
-    CLOUDWATCH_GET_METRIC_DATA,
-    CLOUDWATCH_DESCRIBE_ALARMS,
-    EC2_DESCRIBE_SUBNETS,
-    EC2_DESCRIBE_ROUTE_TABLES,
-    EC2_DESCRIBE_VPC_ENDPOINTS,
-    EC2_DESCRIBE_SECURITY_GROUPS,
-    ECS_LIST_CONTAINER_INSTANCES,
-    ECS_DESCRIBE_CONTAINER_INSTANCES,
-    SECRETSMANAGER_DESCRIBE_SECRET,
-    SSM_DESCRIBE_PARAMETERS,
-    KMS_DESCRIBE_KEY,
-    ECS_LIST_SERVICE_DEPLOYMENTS,
-    ECS_DESCRIBE_SERVICE_DEPLOYMENTS,
-    ECS_DESCRIBE_SERVICE_REVISIONS,
-    LOGS_FILTER_LOG_EVENTS,
-    SNS_PUBLISH,
-    DYNAMODB_GET_ITEM,
-    DYNAMODB_PUT_ITEM,
-    DYNAMODB_QUERY,
-    STS_ASSUME_ROLE,
-    EVENTS_PUT_EVENTS,
-];
-
 // ---- What the task's roles need: named in fixes, never called by ecs-doctor ---------------------
 /// A deployment hook's role invokes the hook function with it.
 pub const LAMBDA_INVOKE_FUNCTION: &str = "lambda:InvokeFunction";
@@ -94,21 +57,7 @@ pub const KMS_DECRYPT: &str = "kms:Decrypt";
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
     use std::path::Path;
-
-    use super::*;
-
-    #[test]
-    fn all_is_every_action_the_lists_name_and_nothing_else() {
-        let listed: BTreeSet<&str> = crate::aws::aws_actions().into_iter().collect();
-        let all: BTreeSet<&str> = ALL.iter().copied().collect();
-        assert_eq!(all.len(), ALL.len(), "an action is listed twice in ALL");
-        assert_eq!(
-            listed, all,
-            "READ_ACTIONS, PROBE_ACTIONS and OWN_ACTIONS disagree with ALL"
-        );
-    }
 
     /// The actions in a source text that stand alone between two quotes (`"ecs:DescribeTasks"`),
     /// as a call site or a JSON policy passes one. Prose that names an action inside a sentence
@@ -165,7 +114,7 @@ mod tests {
         sources(&root, &mut files);
         let mut spelled = Vec::new();
         for (path, code) in files {
-            if path.ends_with("actions.rs") {
+            if path.ends_with("iam.rs") {
                 continue;
             }
             for action in spelled_actions(&code) {
@@ -177,7 +126,7 @@ mod tests {
         }
         assert!(
             spelled.is_empty(),
-            "use the constants of src/aws/actions.rs:\n{}",
+            "use the constants of src/iam.rs:\n{}",
             spelled.join("\n")
         );
     }

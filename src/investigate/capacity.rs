@@ -1,65 +1,14 @@
 //! The placement probes: free addresses in the service's subnets (an awsvpc task needs one per
 //! task), and the cluster's container instances against what the task asks for (EC2 capacity).
 
-use crate::aws::actions;
-use serde::{Deserialize, Serialize};
+use crate::iam;
 
 use super::{cached, Probed};
-use crate::gather::{gaps, Ctx};
+use crate::aws::{gaps, Ctx};
+use crate::facts::capacity::*;
 
 /// ListContainerInstances and DescribeContainerInstances take at most 100 at a time.
 const PAGE: i32 = 100;
-/// Under this many free addresses a subnet is called nearly full.
-pub const FEW_IPS: i32 = 5;
-
-/// Which subnets to look at.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SubnetAsk {
-    pub subnets: Vec<String>,
-}
-
-/// One subnet.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct SubnetFacts {
-    pub id: String,
-    pub vpc_id: Option<String>,
-    pub availability_zone: Option<String>,
-    pub cidr: Option<String>,
-    pub available_ips: Option<i32>,
-    pub map_public_ip: Option<bool>,
-}
-
-/// The cluster's capacity against one task.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InstanceAsk {
-    pub cluster: String,
-    /// CPU units and MiB the task needs, when the task definition was read.
-    pub cpu: Option<i32>,
-    pub memory: Option<i32>,
-    /// Otherwise the service's task definition, to read them from (cached).
-    pub task_definition: Option<String>,
-}
-
-/// What the container instances have left.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct InstancesFacts {
-    pub cluster: String,
-    /// ACTIVE instances registered.
-    pub active: usize,
-    /// Of them, with a connected agent.
-    pub connected: usize,
-    /// The most CPU units and MiB any one connected instance has left.
-    pub most_cpu_left: Option<i32>,
-    pub most_memory_left: Option<i32>,
-    /// Connected instances with room for the task.
-    pub fitting: usize,
-    pub needed_cpu: Option<i32>,
-    pub needed_memory: Option<i32>,
-    pub verified_by: Vec<String>,
-}
-
 /// Reads the subnets (shared with the network probe).
 pub async fn subnets(ctx: &Ctx<'_>, ask: &SubnetAsk) -> Probed<Vec<SubnetFacts>> {
     let mut ids = ask.subnets.clone();
@@ -79,11 +28,7 @@ async fn describe_subnets(ctx: &Ctx<'_>, ids: Vec<String>) -> Probed<Vec<SubnetF
         .send()
         .await
         .map_err(|error| {
-            gaps::from_sdk_error(
-                "the service's subnets",
-                actions::EC2_DESCRIBE_SUBNETS,
-                &error,
-            )
+            gaps::from_sdk_error("the service's subnets", iam::EC2_DESCRIBE_SUBNETS, &error)
         })?;
     Ok(output
         .subnets()
@@ -130,7 +75,7 @@ async fn read_instances(ctx: &Ctx<'_>, ask: &InstanceAsk) -> Probed<InstancesFac
         cluster: crate::arn::last_segment(&ask.cluster).to_string(),
         needed_cpu: ask.cpu,
         needed_memory: ask.memory,
-        verified_by: vec![actions::ECS_LIST_CONTAINER_INSTANCES.into()],
+        verified_by: vec![iam::ECS_LIST_CONTAINER_INSTANCES.into()],
         ..InstancesFacts::default()
     };
     if listed.container_instance_arns().is_empty() {
@@ -146,11 +91,11 @@ async fn read_instances(ctx: &Ctx<'_>, ask: &InstanceAsk) -> Probed<InstancesFac
         .send()
         .await
         .map_err(|error| {
-            gaps::from_sdk_error(&what, actions::ECS_DESCRIBE_CONTAINER_INSTANCES, &error)
+            gaps::from_sdk_error(&what, iam::ECS_DESCRIBE_CONTAINER_INSTANCES, &error)
         })?;
     facts
         .verified_by
-        .push(actions::ECS_DESCRIBE_CONTAINER_INSTANCES.into());
+        .push(iam::ECS_DESCRIBE_CONTAINER_INSTANCES.into());
     let left = |instance: &aws_sdk_ecs::types::ContainerInstance, name: &str| {
         instance
             .remaining_resources()
@@ -192,5 +137,5 @@ async fn list_instances(
         .max_results(PAGE)
         .send()
         .await
-        .map_err(|error| gaps::from_sdk_error(what, actions::ECS_LIST_CONTAINER_INSTANCES, &error))
+        .map_err(|error| gaps::from_sdk_error(what, iam::ECS_LIST_CONTAINER_INSTANCES, &error))
 }

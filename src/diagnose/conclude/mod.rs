@@ -16,13 +16,13 @@ use chrono::{DateTime, Utc};
 use super::{diagnose_as, rules, truncate, TITLE_LIMIT};
 use crate::arn::task_definition_name;
 use crate::event::{EcsEvent, Task};
+use crate::facts::Investigation;
 use crate::incident::{Incident, TaskDefinition};
-use crate::investigate::plan::hypotheses;
-use crate::investigate::Findings;
+use crate::report::hypotheses;
 use crate::report::{Category, Evidence, Report, Step, WhatChanged};
 
 /// Turns the findings into the report.
-pub fn conclude(report: Report, incident: &Incident, findings: &Findings) -> Report {
+pub fn conclude(report: Report, incident: &Incident, findings: &Investigation) -> Report {
     if !report.notify {
         return report;
     }
@@ -49,7 +49,7 @@ pub fn conclude(report: Report, incident: &Incident, findings: &Findings) -> Rep
 fn investigated(
     report: &Report,
     incident: &Incident,
-    findings: &Findings,
+    findings: &Investigation,
 ) -> (Conclusion, Option<WhatChanged>) {
     let scene = Scene::new(report, incident);
     let mut conclusion = Conclusion::default();
@@ -87,14 +87,14 @@ fn investigated(
 fn refined(
     report: &Report,
     incident: &Incident,
-    findings: &Findings,
+    findings: &Investigation,
 ) -> Option<&'static rules::Rule> {
     let categories = hypotheses(report);
     let has = |category| categories.contains(&category);
     let scene = Scene::new(report, incident);
     if let Some(image) = &findings.image {
         let foreign = !image.platforms.is_empty()
-            && !crate::investigate::ecr::runs_on(&image.platforms, &scene.architecture);
+            && !crate::facts::ecr::runs_on(&image.platforms, &scene.architecture);
         if foreign && has(Category::AppCrash) {
             return rules::rules_for(Category::WrongArchitecture).next();
         }

@@ -2,8 +2,8 @@
 //! probes, the codes it got, the time a new target needs against the grace period.
 
 use super::{Conclusion, Scene};
-use crate::aws::actions;
-use crate::investigate::elb::{failed_codes, TargetGroupFacts};
+use crate::facts::elb::{failed_codes, TargetGroupFacts};
+use crate::iam;
 
 /// How many target groups and targets are quoted.
 const GROUPS: usize = 2;
@@ -20,7 +20,7 @@ pub(super) fn conclude(c: &mut Conclusion, scene: &Scene, groups: &[TargetGroupF
                 group.healthy,
                 if group.healthy == 1 { "" } else { "s" }
             ),
-            actions::ELB_DESCRIBE_TARGET_GROUPS,
+            iam::ELB_DESCRIBE_TARGET_GROUPS,
         );
         for target in group.targets.iter().take(TARGETS) {
             let port = target.port.map(|p| format!(":{p}")).unwrap_or_default();
@@ -36,7 +36,7 @@ pub(super) fn conclude(c: &mut Conclusion, scene: &Scene, groups: &[TargetGroupF
             if let Some(description) = &target.description {
                 text.push_str(&format!(" — {description}"));
             }
-            c.verified(&source, text, actions::ELB_DESCRIBE_TARGET_HEALTH);
+            c.verified(&source, text, iam::ELB_DESCRIBE_TARGET_HEALTH);
         }
         // What the target group asks and its targets answer is verified above.
         c.supersede("aws elbv2 describe-target-health");

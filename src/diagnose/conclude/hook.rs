@@ -1,7 +1,7 @@
 //! The hook function that failed a deployment, as its own log says it.
 
 use super::{Conclusion, Scene};
-use crate::investigate::hooks::HookLog;
+use crate::facts::hooks::HookLog;
 
 pub(super) fn conclude(c: &mut Conclusion, _scene: &Scene, hook: &HookLog) {
     let source = format!("hook function {} ({})", hook.function, hook.log_group);
@@ -13,7 +13,7 @@ pub(super) fn conclude(c: &mut Conclusion, _scene: &Scene, hook: &HookLog) {
         Some(last) => {
             for line in &hook.lines {
                 c.verified(source.clone(), line.clone(),
-                    crate::aws::actions::LOGS_FILTER_LOG_EVENTS,
+                    crate::iam::LOGS_FILTER_LOG_EVENTS,
                 );
             }
             c.headline(format!("Hook {} failed at {stage}", hook.function));
@@ -25,7 +25,7 @@ pub(super) fn conclude(c: &mut Conclusion, _scene: &Scene, hook: &HookLog) {
         None => c.verified(
             source,
             format!("no error line logged in the hour before the deployment failed at {stage}: the function returned FAILED (or no hookStatus) without logging why"),
-            crate::aws::actions::LOGS_FILTER_LOG_EVENTS,
+            crate::iam::LOGS_FILTER_LOG_EVENTS,
         ),
     }
     c.fix(

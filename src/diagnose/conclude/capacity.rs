@@ -2,10 +2,10 @@
 //! free addresses, the container instances' room.
 
 use super::{Conclusion, Scene};
-use crate::aws::actions;
+use crate::facts::capacity::{InstancesFacts, SubnetFacts, FEW_IPS};
+use crate::facts::memory::{suggested_size, MemoryFacts, Shape, HEADROOM};
+use crate::iam;
 use crate::incident::TaskDefinition;
-use crate::investigate::metrics::{suggested_size, MemoryFacts, Shape, HEADROOM};
-use crate::investigate::placement::{InstancesFacts, SubnetFacts, FEW_IPS};
 
 pub(super) fn memory(c: &mut Conclusion, scene: &Scene, facts: &MemoryFacts) {
     let td = scene.task_definition();
@@ -33,7 +33,7 @@ pub(super) fn memory(c: &mut Conclusion, scene: &Scene, facts: &MemoryFacts) {
     c.verified(
         format!("Container Insights, {}", facts.subject),
         text,
-        actions::CLOUDWATCH_GET_METRIC_DATA,
+        iam::CLOUDWATCH_GET_METRIC_DATA,
     );
     c.supersede("get-metric-statistics --namespace ECS/ContainerInsights");
     let Some(task_memory) = task_memory else {
@@ -115,11 +115,7 @@ pub(super) fn subnets(c: &mut Conclusion, scene: &Scene, subnets: &[SubnetFacts]
         )
     };
     for subnet in subnets {
-        c.verified(
-            "EC2 subnet",
-            describe(subnet),
-            actions::EC2_DESCRIBE_SUBNETS,
-        );
+        c.verified("EC2 subnet", describe(subnet), iam::EC2_DESCRIBE_SUBNETS);
     }
     let full: Vec<&SubnetFacts> = subnets
         .iter()
@@ -184,7 +180,7 @@ pub(super) fn instances(c: &mut Conclusion, scene: &Scene, facts: &InstancesFact
             "{} ACTIVE container instances, {} with a connected agent{most}{needs}; {} could take the task",
             facts.active, facts.connected, facts.fitting
         ),
-        actions::ECS_DESCRIBE_CONTAINER_INSTANCES,
+        iam::ECS_DESCRIBE_CONTAINER_INSTANCES,
     );
     if facts.active == 0 {
         c.headline("No container instances");

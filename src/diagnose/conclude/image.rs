@@ -2,8 +2,8 @@
 //! built for, a cross-account repository's policy.
 
 use super::{at, Conclusion, Scene};
-use crate::aws::actions;
-use crate::investigate::ecr::{docker_architecture, runs_on, ImageFacts, TagFact};
+use crate::facts::ecr::{docker_architecture, runs_on, ImageFacts, TagFact};
+use crate::iam;
 use crate::report::Category;
 
 pub(super) fn conclude(c: &mut Conclusion, scene: &Scene, facts: &ImageFacts) {
@@ -19,7 +19,7 @@ pub(super) fn conclude(c: &mut Conclusion, scene: &Scene, facts: &ImageFacts) {
             c.verified(
                 &source,
                 format!("repository {} does not exist {place}", facts.repository),
-                actions::ECR_DESCRIBE_IMAGES,
+                iam::ECR_DESCRIBE_IMAGES,
             );
             c.say(format!(
                 "Verified in ECR: repository {} does not exist {place}.",
@@ -48,7 +48,7 @@ pub(super) fn conclude(c: &mut Conclusion, scene: &Scene, facts: &ImageFacts) {
             c.verified(
                 &source,
                 format!("{wanted} exists in {}{pushed}", facts.repository),
-                actions::ECR_DESCRIBE_IMAGES,
+                iam::ECR_DESCRIBE_IMAGES,
             );
         }
         _ => {}
@@ -100,7 +100,7 @@ fn missing_tag(
             tags_text(scene, &facts.closest)
         ));
     }
-    c.verified(source, text, actions::ECR_DESCRIBE_IMAGES);
+    c.verified(source, text, iam::ECR_DESCRIBE_IMAGES);
     let mut said = format!(
         "Verified in ECR: {wanted} is not in repository {} (the repository exists).",
         facts.repository
@@ -142,7 +142,7 @@ fn present(c: &mut Conclusion, scene: &Scene, facts: &ImageFacts, source: &str, 
     if let Some(pushed) = pushed {
         text.push_str(&format!(", pushed {}", at(pushed)));
     }
-    c.verified(source, text, actions::ECR_DESCRIBE_IMAGES);
+    c.verified(source, text, iam::ECR_DESCRIBE_IMAGES);
     let after = pushed
         .zip(scene.when)
         .is_some_and(|(pushed, when)| pushed > when);
@@ -170,7 +170,7 @@ fn platforms(c: &mut Conclusion, scene: &Scene, facts: &ImageFacts, source: &str
                 "{} is a single-platform image: its architecture is in its config, which ecs-doctor does not read",
                 facts.image
             ),
-            actions::ECR_BATCH_GET_IMAGE,
+            iam::ECR_BATCH_GET_IMAGE,
         );
         return;
     }
@@ -185,7 +185,7 @@ fn platforms(c: &mut Conclusion, scene: &Scene, facts: &ImageFacts, source: &str
                 "{} is built for {built}: it includes the task's architecture ({architecture})",
                 facts.image
             ),
-            actions::ECR_BATCH_GET_IMAGE,
+            iam::ECR_BATCH_GET_IMAGE,
         );
         return;
     }
@@ -196,7 +196,7 @@ fn platforms(c: &mut Conclusion, scene: &Scene, facts: &ImageFacts, source: &str
             "{} is built for {built} only; the task runs on {architecture}",
             facts.image
         ),
-        actions::ECR_BATCH_GET_IMAGE,
+        iam::ECR_BATCH_GET_IMAGE,
     );
     c.say(format!(
         "Verified in ECR: image {} is built for {built} only and the task runs on {architecture} ({}).",
@@ -233,7 +233,7 @@ fn policy(c: &mut Conclusion, facts: &ImageFacts, source: &str) {
         Some(true) => c.verified(
             source,
             format!("its repository policy lets account {pulling} pull: look at the execution role's ECR permissions"),
-            actions::ECR_GET_REPOSITORY_POLICY,
+            iam::ECR_GET_REPOSITORY_POLICY,
         ),
         allows => {
             let text = match allows {
@@ -241,7 +241,7 @@ fn policy(c: &mut Conclusion, facts: &ImageFacts, source: &str) {
                 _ => format!("the policy of repository {} (account {}) has no statement letting account {pulling} pull", facts.repository, facts.registry_id),
             };
             c.headline("Cross-account pull not allowed");
-            c.verified(source, &text, actions::ECR_GET_REPOSITORY_POLICY);
+            c.verified(source, &text, iam::ECR_GET_REPOSITORY_POLICY);
             c.say(format!("Verified in ECR: {text}."));
             c.fix(
                 format!(

@@ -4,9 +4,9 @@
 
 use super::{Conclusion, Scene};
 use crate::arn::last_segment;
-use crate::aws::actions;
-use crate::investigate::network::{verdict, NetworkFacts};
-use crate::investigate::secrets::{Pointer, SecretFacts, Store};
+use crate::facts::network::{verdict, NetworkFacts};
+use crate::facts::secrets::{Pointer, SecretFacts, SecretStore};
+use crate::iam;
 use crate::report::Category;
 
 pub(super) fn network(c: &mut Conclusion, _scene: &Scene, facts: &NetworkFacts) {
@@ -23,7 +23,7 @@ pub(super) fn network(c: &mut Conclusion, _scene: &Scene, facts: &NetworkFacts) 
                 },
                 route.default_route.as_deref().unwrap_or("nowhere")
             ),
-            actions::EC2_DESCRIBE_ROUTE_TABLES,
+            iam::EC2_DESCRIBE_ROUTE_TABLES,
         );
     }
     if let Some(vpc) = &facts.vpc_id {
@@ -54,7 +54,7 @@ pub(super) fn network(c: &mut Conclusion, _scene: &Scene, facts: &NetworkFacts) 
                     present.join(", ")
                 }
             ),
-            actions::EC2_DESCRIBE_VPC_ENDPOINTS,
+            iam::EC2_DESCRIBE_VPC_ENDPOINTS,
         );
     }
     if let Some(open) = facts.egress_443 {
@@ -65,7 +65,7 @@ pub(super) fn network(c: &mut Conclusion, _scene: &Scene, facts: &NetworkFacts) 
                 facts.security_groups.join(", "),
                 if open { "allowed" } else { "not allowed" }
             ),
-            actions::EC2_DESCRIBE_SECURITY_GROUPS,
+            iam::EC2_DESCRIBE_SECURITY_GROUPS,
         );
     }
     let verdict = verdict(facts);
@@ -94,7 +94,7 @@ pub(super) fn secrets(c: &mut Conclusion, scene: &Scene, facts: &[SecretFacts]) 
         let pointer = Pointer::parse(&fact.value_from);
         let source = format!(
             "{} {}",
-            if fact.store == Store::Ssm {
+            if fact.store == SecretStore::Ssm {
                 "SSM parameter"
             } else {
                 "secret"
@@ -142,11 +142,11 @@ pub(super) fn secrets(c: &mut Conclusion, scene: &Scene, facts: &[SecretFacts]) 
                     pointer.id, fact.name
                 ),
                 Some(match fact.store {
-                    Store::SecretsManager => format!(
+                    SecretStore::SecretsManager => format!(
                         "aws secretsmanager list-secrets --region {} --query 'SecretList[].ARN'",
                         scene.region
                     ),
-                    Store::Ssm => format!(
+                    SecretStore::Ssm => format!(
                         "aws ssm describe-parameters --region {} --query 'Parameters[].Name'",
                         scene.region
                     ),
@@ -198,9 +198,9 @@ fn grant_execution_role(c: &mut Conclusion, scene: &Scene, facts: &[SecretFacts]
     for fact in facts.iter().filter(|f| f.exists != Some(false)) {
         let pointer = Pointer::parse(&fact.value_from);
         let resource = match pointer.store {
-            Store::SecretsManager => secret_resource(&pointer.id),
-            Store::Ssm if fact.value_from.starts_with("arn:") => fact.value_from.clone(),
-            Store::Ssm => format!(
+            SecretStore::SecretsManager => secret_resource(&pointer.id),
+            SecretStore::Ssm if fact.value_from.starts_with("arn:") => fact.value_from.clone(),
+            SecretStore::Ssm => format!(
                 "arn:aws:ssm:{}:{account}:parameter/{}",
                 scene.region,
                 pointer.id.trim_start_matches('/')
@@ -247,7 +247,7 @@ fn key_facts(c: &mut Conclusion, scene: &Scene, fact: &SecretFacts) {
             "customer managed, {state}{behind}; encrypts {} of container {}",
             fact.name, fact.container
         ),
-        actions::KMS_DESCRIBE_KEY,
+        iam::KMS_DESCRIBE_KEY,
     );
     let region = crate::arn::region_of(&key.arn).unwrap_or(&scene.region);
     match key.state.as_deref() {
@@ -306,7 +306,7 @@ fn decrypt_statement(fact: &SecretFacts, region: &str, account: &str) -> Option<
     let allow = |resource: &str, condition: &str| {
         format!(
             r#"{{"Effect":"Allow","Action":"{}","Resource":"{resource}"{condition}}}"#,
-            actions::KMS_DECRYPT
+            iam::KMS_DECRYPT
         )
     };
     if let Some(key) = &fact.key {
@@ -383,7 +383,7 @@ pub(super) fn task_role(c: &mut Conclusion, scene: &Scene) {
         .task_definition()
         .and_then(|td| td.task_role_arn.as_deref());
     c.headline(format!("Task role denied {action}"));
-    c.verified("log line", found.said, actions::LOGS_GET_LOG_EVENTS);
+    c.verified("log line", found.said, iam::LOGS_GET_LOG_EVENTS);
     let Some(role) = task_role else {
         c.say(format!("The application was denied {action} on {resource}, and the task definition has no task role."));
         c.fix(
@@ -413,7 +413,7 @@ pub(super) fn task_role(c: &mut Conclusion, scene: &Scene) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::investigate::secrets::KeyFacts;
+    use crate::facts::secrets::KeyFacts;
 
     #[test]
     fn denials_name_the_principal_action_and_resource() {
@@ -445,7 +445,7 @@ mod tests {
             name: "DB_PASSWORD".into(),
             value_from: "arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/db-AbCdEf"
                 .into(),
-            store: Store::SecretsManager,
+            store: SecretStore::SecretsManager,
             exists: Some(true),
             deletion: None,
             kms_key: kms_key.map(str::to_string),
@@ -453,7 +453,7 @@ mod tests {
             missing_stage: None,
             parameter_type: None,
             note: None,
-            verified_by: actions::SECRETSMANAGER_DESCRIBE_SECRET.into(),
+            verified_by: iam::SECRETSMANAGER_DESCRIBE_SECRET.into(),
         }
     }
 

@@ -1,0 +1,167 @@
+//! The probes, declared once: each one's `PROBES` id, what it is for, and the IAM actions it
+//! reads in the failure's account. `Probe`, `Probe::ALL`, the ids and the actions come from
+//! these rows; the member role's actions (`aws::member_read_actions`), the setting's parser and
+//! the README's table of probes (checked by a test) read them. Its facts are in this module's
+//! siblings, and [`super::Investigation`] holds what each one found.
+
+use crate::iam::*;
+
+macro_rules! probes {
+    ($(
+        $(#[$doc:meta])*
+        $name:ident = $id:literal, for $purpose:literal, reads [$($action:ident),* $(,)?];
+    )*) => {
+        /// One kind of probe, as PROBES names it.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Probe {
+            $($(#[$doc])* $name,)*
+        }
+
+        impl Probe {
+            pub const ALL: [Probe; 0 $(+ { let _ = stringify!($name); 1 })*] =
+                [$(Probe::$name),*];
+
+            /// The name PROBES uses.
+            pub const fn id(self) -> &'static str {
+                match self {
+                    $(Probe::$name => $id,)*
+                }
+            }
+
+            /// The failures it is for (the README's table says the same).
+            pub const fn purpose(self) -> &'static str {
+                match self {
+                    $(Probe::$name => $purpose,)*
+                }
+            }
+
+            /// The AWS actions the probe calls, in the failure's account.
+            pub const fn actions(self) -> &'static [&'static str] {
+                match self {
+                    $(Probe::$name => &[$($action),*],)*
+                }
+            }
+        }
+    };
+}
+
+probes! {
+    /// The image: its tags, its platforms, the repository's policy.
+    Image = "image", for "image pulls, wrong architecture, an exit 1 without a log line",
+        reads [ECR_DESCRIBE_IMAGES, ECR_BATCH_GET_IMAGE, ECR_GET_REPOSITORY_POLICY];
+    /// The target groups' health checks and what the targets answered.
+    LoadBalancer = "load-balancer", for "ELB health checks",
+        reads [ELB_DESCRIBE_TARGET_GROUPS, ELB_DESCRIBE_TARGET_HEALTH];
+    /// The container's memory over the hour before it stopped.
+    Memory = "memory", for "OOM kills", reads [CLOUDWATCH_GET_METRIC_DATA];
+    /// Capacity: the subnets' free addresses and the container instances' room.
+    Placement = "placement", for "placement failures",
+        reads [EC2_DESCRIBE_SUBNETS, ECS_LIST_CONTAINER_INSTANCES, ECS_DESCRIBE_CONTAINER_INSTANCES];
+    /// Routes, endpoints and egress of the task's subnets.
+    Network = "network", for "pulls, secrets or logs that could not reach AWS",
+        reads [
+            EC2_DESCRIBE_SUBNETS,
+            EC2_DESCRIBE_ROUTE_TABLES,
+            EC2_DESCRIBE_VPC_ENDPOINTS,
+            EC2_DESCRIBE_SECURITY_GROUPS,
+        ];
+    /// The referenced secrets and parameters (metadata only) and their KMS keys.
+    Secrets = "secrets", for "secrets errors",
+        reads [SECRETSMANAGER_DESCRIBE_SECRET, SSM_DESCRIBE_PARAMETERS, KMS_DESCRIBE_KEY];
+    /// The failing deployment: alarms, circuit breaker, rollback, lifecycle hooks.
+    Deployment = "deployment",
+        for "deployments failed by alarms, the circuit breaker or a lifecycle hook",
+        reads [
+            ECS_LIST_SERVICE_DEPLOYMENTS,
+            ECS_DESCRIBE_SERVICE_DEPLOYMENTS,
+            ECS_DESCRIBE_SERVICE_REVISIONS,
+            CLOUDWATCH_DESCRIBE_ALARMS,
+            LOGS_FILTER_LOG_EVENTS,
+        ];
+    /// What changed since the last revision that ran fine (task definitions are also read by
+    /// every failure: `aws::READ_ACTIONS`).
+    Changes = "changes", for "every failure of a service or family",
+        reads [ECS_DESCRIBE_TASK_DEFINITION];
+}
+
+/// Which probes run (PROBES: `all`, `none`, or a comma-separated list of ids).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probes(Vec<Probe>);
+
+impl Default for Probes {
+    fn default() -> Self {
+        Probes(Probe::ALL.to_vec())
+    }
+}
+
+impl Probes {
+    pub fn none() -> Probes {
+        Probes(Vec::new())
+    }
+
+    /// Reads `all`, `none`, or `image,memory,…`; Err names the unknown id.
+    pub fn parse(setting: &str) -> Result<Probes, String> {
+        match setting.trim() {
+            "" | "all" => Ok(Probes::default()),
+            "none" => Ok(Probes::none()),
+            list => list
+                .split(',')
+                .map(str::trim)
+                .filter(|id| !id.is_empty())
+                .map(|id| {
+                    Probe::ALL
+                        .into_iter()
+                        .find(|probe| probe.id() == id)
+                        .ok_or_else(|| id.to_string())
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Probes),
+        }
+    }
+
+    pub fn has(&self, probe: Probe) -> bool {
+        self.0.contains(&probe)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probes_are_chosen_by_name() {
+        assert_eq!(Probes::parse("all").unwrap(), Probes::default());
+        assert!(!Probes::parse("none").unwrap().has(Probe::Image));
+        let some = Probes::parse("image, memory").unwrap();
+        assert!(some.has(Probe::Image) && some.has(Probe::Memory) && !some.has(Probe::Network));
+        assert_eq!(Probes::parse("image,nope").unwrap_err(), "nope");
+        for probe in Probe::ALL {
+            assert!(!probe.actions().is_empty(), "{}", probe.id());
+        }
+    }
+
+    /// The README's table of probes (section "The investigation") says each probe's id and
+    /// what it is for as declared here, in the same order.
+    #[test]
+    fn the_readme_table_of_probes_is_the_declaration() {
+        let rows: Vec<(String, String)> = crate::readme::table_rows("## The investigation")
+            .into_iter()
+            .map(|line| {
+                let cells: Vec<&str> = line.split(" | ").collect();
+                let id = cells[0]
+                    .trim_start_matches("| ")
+                    .trim_matches('`')
+                    .to_string();
+                (id, cells[1].to_string())
+            })
+            .collect();
+        let declared: Vec<(String, String)> = Probe::ALL
+            .iter()
+            .map(|probe| (probe.id().to_string(), probe.purpose().to_string()))
+            .collect();
+        assert_eq!(
+            rows, declared,
+            "README.md's table of probes and src/facts/probes.rs disagree"
+        );
+    }
+}
