@@ -82,7 +82,11 @@ impl App {
     /// Loads the SDK configuration for `config.aws` and builds the (lazy) clients.
     pub async fn new(config: Config) -> App {
         let sdk_config = crate::aws::environment_config(&config.aws);
-        App::with_clients(config, Clients::from_conf(&sdk_config))
+        let clients = Clients::from_conf(&sdk_config);
+        // Built during the init phase, as AWS advises for SDK clients: the three every event
+        // uses (and the HTTP client under them). The probes' clients stay lazy.
+        clients.warm_up();
+        App::with_clients(config, clients)
     }
 
     /// An App around clients built elsewhere (an emulator's, or mocks in tests).

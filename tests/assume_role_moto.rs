@@ -186,12 +186,18 @@ async fn the_home_account_is_asked_from_sts_when_account_id_is_unset() {
 async fn the_home_account_is_read_from_the_invoked_functions_arn_before_sts() {
     let moto = Moto::start();
     let central = Accounts::new(moto.clients().await, CrossAccountConfig::default());
-    central.learn_home_account(&format!("arn:aws:lambda:{REGION}:{MEMBER}:function:ecs-doctor"));
+    central.learn_home_account(&format!(
+        "arn:aws:lambda:{REGION}:{MEMBER}:function:ecs-doctor"
+    ));
     central
         .clients_for(Some(MEMBER), Some(REGION))
         .await
         .expect("own account");
-    assert_eq!(central.assume_role_calls(), 0, "no role for the own account");
+    assert_eq!(
+        central.assume_role_calls(),
+        0,
+        "no role for the own account"
+    );
     // Not an account: nothing learnt (STS would be asked).
     let other = Accounts::new(moto.clients().await, CrossAccountConfig::default());
     other.learn_home_account("");

@@ -131,6 +131,15 @@ impl Clients {
         })
     }
 
+    /// Builds now the clients every event uses (ECS, CloudWatch Logs, SNS) and the HTTP client
+    /// they share, so that the Lambda's init phase pays for them rather than its first event;
+    /// the probes' clients (ECR, EC2, ELB, CloudWatch, …) are still built on first use.
+    pub fn warm_up(&self) {
+        self.ecs();
+        self.logs();
+        self.sns();
+    }
+
     /// Whether these clients were built from a whole SDK configuration (not from parts).
     pub fn has_config(&self) -> bool {
         self.inner.config.is_some()

@@ -251,7 +251,9 @@ mod tests {
         assert!(plain_http("http://127.0.0.1:5000"));
         assert!(plain_http(" HTTP://localhost:4566/"));
         assert!(!plain_http("https://ecs.eu-west-1.amazonaws.com"));
-        assert!(!plain_http("https://vpce-0a1b.ecs.eu-west-1.vpce.amazonaws.com"));
+        assert!(!plain_http(
+            "https://vpce-0a1b.ecs.eu-west-1.vpce.amazonaws.com"
+        ));
         assert!(!plain_http("http"));
     }
 }

@@ -44,7 +44,10 @@ pub(super) type Word = smallvec::SmallVec<[u8; 64]>;
 
 /// `t`'s letters and digits, in order.
 pub(super) fn alnum_of(t: &[u8]) -> Word {
-    t.iter().copied().filter(u8::is_ascii_alphanumeric).collect()
+    t.iter()
+        .copied()
+        .filter(u8::is_ascii_alphanumeric)
+        .collect()
 }
 
 /// `t` in ASCII lower case.

@@ -53,12 +53,12 @@ mod urls;
 use armored::*;
 use bytes::*;
 pub use catalog::catalog_markdown;
-pub use memo::forget as forget_scrubbed;
 use catalog::*;
 use command::*;
 use gate::*;
 use headers::*;
 use keyed::*;
+pub use memo::forget as forget_scrubbed;
 use pairs::*;
 use shapes::*;
 use taint::*;
@@ -73,13 +73,38 @@ const MARKER_HEAD: &str = "[REDACTED";
 ///
 /// Returns `Cow::Borrowed` when nothing had to change.
 pub fn scrub(text: &str) -> Cow<'_, str> {
-    scrub_keeping(text, &[])
+    scrub_with(text, &[], 0)
 }
 
 /// [`scrub`], except that the names in `keep` (the cluster, the service, the containers a
 /// report is about: names ECS gave back, not values) are not masked for their shape.
 pub fn scrub_keeping<'a>(text: &'a str, keep: &[&str]) -> Cow<'a, str> {
-    if memo::is_scrubbed(text) {
+    scrub_with(text, keep, memo::fingerprint(keep))
+}
+
+/// Names kept from the shape net, with their fingerprint worked out once (a report's hundred
+/// strings are scrubbed with the same names).
+pub struct Keep<'a> {
+    names: &'a [&'a str],
+    fingerprint: u64,
+}
+
+impl<'a> Keep<'a> {
+    pub fn new(names: &'a [&'a str]) -> Keep<'a> {
+        Keep {
+            names,
+            fingerprint: memo::fingerprint(names),
+        }
+    }
+
+    /// [`scrub_keeping`] with these names.
+    pub fn scrub<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        scrub_with(text, self.names, self.fingerprint)
+    }
+}
+
+fn scrub_with<'a>(text: &'a str, keep: &[&str], fingerprint: u64) -> Cow<'a, str> {
+    if memo::is_scrubbed(text, fingerprint) {
         return Cow::Borrowed(text);
     }
     let cleaned = escapes::clean(text);
@@ -88,10 +113,7 @@ pub fn scrub_keeping<'a>(text: &'a str, keep: &[&str]) -> Cow<'a, str> {
         (true, cleaned) => cleaned,
         (false, cleaned) => Cow::Owned(apply(&cleaned, spans)),
     };
-    // With names kept, the result is not what a scrub without them would give back.
-    if keep.is_empty() {
-        memo::remember(&scrubbed);
-    }
+    memo::remember(&scrubbed, fingerprint);
     scrubbed
 }
 

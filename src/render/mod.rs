@@ -43,7 +43,7 @@ pub fn scrubbed(report: &Report) -> Report {
     let mut names = report.resources.names();
     names.extend(report.event.id.clone());
     let keep: Vec<&str> = names.iter().map(String::as_str).collect();
-    report.scrub(&keep);
+    report.scrub(&crate::redact::Keep::new(&keep));
     report
 }
 

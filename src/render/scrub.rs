@@ -1,30 +1,31 @@
 //! Every string of a report scrubbed of secrets, by construction: each type lists all of its
 //! fields (a field added later does not compile until it is placed here), and every string among
-//! them goes through [`crate::redact::scrub_keeping`]. Numbers, enums and flags carry no secret.
+//! them goes through [`crate::redact::Keep::scrub`]. Numbers, enums and flags carry no secret.
 //! The names the report is about (cluster, service, container, task definition, log group and
 //! stream: names ECS gave back) are kept from the shape net, so a generated name
 //! (`api-Service-ZMAe8F2ERZtu`) reads the same in the summary as in the resources.
 
 use crate::incident::Gap;
+use crate::redact::Keep;
 use crate::report::{
     Change, EventInfo, Evidence, Finding, IncidentRef, Link, Occurrences, Report, Resources,
     RootCause, Step, WhatChanged,
 };
 
 pub(super) trait Scrub {
-    fn scrub(&mut self, keep: &[&str]);
+    fn scrub(&mut self, keep: &Keep);
 }
 
 impl Scrub for String {
-    fn scrub(&mut self, keep: &[&str]) {
-        if let std::borrow::Cow::Owned(clean) = crate::redact::scrub_keeping(self, keep) {
+    fn scrub(&mut self, keep: &Keep) {
+        if let std::borrow::Cow::Owned(clean) = keep.scrub(self) {
             *self = clean;
         }
     }
 }
 
 impl<T: Scrub> Scrub for Option<T> {
-    fn scrub(&mut self, keep: &[&str]) {
+    fn scrub(&mut self, keep: &Keep) {
         if let Some(value) = self {
             value.scrub(keep);
         }
@@ -32,21 +33,21 @@ impl<T: Scrub> Scrub for Option<T> {
 }
 
 impl<T: Scrub> Scrub for Vec<T> {
-    fn scrub(&mut self, keep: &[&str]) {
+    fn scrub(&mut self, keep: &Keep) {
         self.iter_mut().for_each(|item| item.scrub(keep));
     }
 }
 
 /// A count by name (occurrences by category): the name.
 impl<T: Scrub> Scrub for (T, usize) {
-    fn scrub(&mut self, keep: &[&str]) {
+    fn scrub(&mut self, keep: &Keep) {
         self.0.scrub(keep);
     }
 }
 
 /// The routing tags: their values (the keys are the names in ROUTING_TAGS).
 impl<K: Ord, V: Scrub> Scrub for std::collections::BTreeMap<K, V> {
-    fn scrub(&mut self, keep: &[&str]) {
+    fn scrub(&mut self, keep: &Keep) {
         self.values_mut().for_each(|value| value.scrub(keep));
     }
 }
@@ -56,7 +57,7 @@ impl<K: Ord, V: Scrub> Scrub for std::collections::BTreeMap<K, V> {
 macro_rules! scrub_fields {
     ($ty:ident { $($field:ident),* ; $($skip:ident),* }) => {
         impl Scrub for $ty {
-            fn scrub(&mut self, keep: &[&str]) {
+            fn scrub(&mut self, keep: &Keep) {
                 let $ty { $($field,)* $($skip: _,)* } = self;
                 $( Scrub::scrub($field, keep); )*
             }
