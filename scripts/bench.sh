@@ -31,3 +31,10 @@ timeout 900 "$py" benches/lambda/harness.py \
 	--json "$out/lambda.json"
 
 "$py" benches/lambda/report.py --lambda-json "$out/lambda.json" | tee "$out/report.md"
+
+# The outside harness (../shared/bench, not ours), when it is there: the same release bootstrap and
+# its yardstick, a boto3 notifier, under its own Runtime API (BENCHMARKS.md, "The outside harness").
+if [ -d "${HARNESS:-../shared/bench}" ]; then
+	echo "== the outside harness: scripts/bench-outside.sh" >&2
+	scripts/bench-outside.sh target/release/ecs-doctor-lambda | tee "$out/outside.md"
+fi
