@@ -20,6 +20,11 @@ port=${MOTO_PORT:-5077}
 out=target/bench/outside
 mkdir -p "$out"
 : >"$out/runs.jsonl"
+# `cargo bench` builds the bootstrap too, in the bench profile, into the same target/release:
+# measure what ships (opt-level s, LTO, stripped), not that.
+if command -v file >/dev/null && file "$bootstrap" | grep -q "not stripped"; then
+	echo "warning: $bootstrap is not stripped: not the release build (cargo build --release --bin ecs-doctor-lambda)" >&2
+fi
 
 .venv/bin/moto_server -H 127.0.0.1 -p "$port" >"$out/moto.log" 2>&1 &
 moto=$!
