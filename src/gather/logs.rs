@@ -107,12 +107,7 @@ pub async fn tail(
         .send()
         .await
         .map_err(|error| gaps::from_sdk_error(&what, iam::LOGS_GET_LOG_EVENTS, &error))?;
-    let raw: Vec<String> = output
-        .events()
-        .iter()
-        .filter_map(|event| event.message())
-        .map(|message| message.trim_end_matches(['\n', '\r']).to_string())
-        .collect();
+    let raw = lines_of(output.events().iter().filter_map(|event| event.message()));
     // Scrubbed as one block (a key spread over lines) before a runaway line is cut.
     let lines = crate::redact::scrub_lines(&raw)
         .into_iter()
@@ -125,6 +120,13 @@ pub async fn tail(
         region: location.region,
         lines,
     })
+}
+
+/// Log events' messages as lines, without the newline each may end with.
+pub fn lines_of<'a>(messages: impl Iterator<Item = &'a str>) -> Vec<String> {
+    messages
+        .map(|message| message.trim_end_matches(['\n', '\r']).to_string())
+        .collect()
 }
 
 #[cfg(test)]

@@ -201,21 +201,7 @@ mod tests {
 
     #[test]
     fn the_third_service_failing_the_same_way_starts_a_storm_and_the_rest_join_it() {
-        let mut cluster = ClusterState::default();
-        let mut decisions = Vec::new();
-        for service in 0..10 {
-            let at = service * 30_000;
-            let (decision, next) = storm(
-                &cluster,
-                &format!("service:s{service}"),
-                "image-pull-network",
-                &format!("e{service}"),
-                Clock::new(Some(at), at),
-                &StormPolicy::default(),
-            );
-            cluster = next;
-            decisions.push(decision);
-        }
+        let (decisions, cluster) = storm_of(10);
         assert!(matches!(decisions[0], StormDecision::Alone));
         assert!(matches!(decisions[1], StormDecision::Alone));
         let StormDecision::Starts(storm) = &decisions[2] else {

@@ -40,12 +40,7 @@ pub async fn probe(ctx: &Ctx<'_>, ask: &HookAsk) -> Probed<HookLog> {
         .send()
         .await
         .map_err(|error| gaps::from_sdk_error(&what, crate::iam::LOGS_FILTER_LOG_EVENTS, &error))?;
-    let raw: Vec<String> = output
-        .events()
-        .iter()
-        .filter_map(|event| event.message())
-        .map(|message| message.trim_end_matches(['\n', '\r']).to_string())
-        .collect();
+    let raw = crate::gather::logs::lines_of(output.events().iter().filter_map(|e| e.message()));
     // The pattern chose the lines on AWS; they are chosen again here, so that a log read
     // another way (an emulator that ignores `?term` patterns) gives the same lines.
     let errors: Vec<String> = raw.into_iter().filter(|line| error_line(line)).collect();
