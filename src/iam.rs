@@ -1,7 +1,7 @@
 //! Every IAM action ecs-doctor names, each spelled once. The call sites name the action of their
 //! call with these constants (a gap says which action to grant, a verified fact which action
 //! showed it), the lists in `crate::aws` (the reads, each probe's reads, the function's own) are built
-//! from them, and `tests/template.rs` holds the templates' roles to those lists.
+//! from them, and `tests/engine/template.rs` holds the templates' roles to those lists.
 
 // ---- What every failure reads in its account --------------------------------------------------
 pub const ECS_DESCRIBE_TASK_DEFINITION: &str = "ecs:DescribeTaskDefinition";

@@ -187,7 +187,7 @@ fn http_client(
 
 /// The five roots of Amazon Trust Services (Amazon Root CA 1 to 4 and Starfield Services Root
 /// Certificate Authority - G2), which AWS's endpoints chain to; Amazon Trust Services asks a
-/// custom trust store to hold all five (amazontrust.com/repository). `tests/trust.rs` checks
+/// custom trust store to hold all five (amazontrust.com/repository). `tests/engine/trust.rs` checks
 /// each one's public key against the hashes published there.
 pub const AMAZON_TRUST_SERVICES_ROOTS: &[u8] = include_bytes!("amazon-trust-services-roots.pem");
 

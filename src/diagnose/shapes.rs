@@ -1,6 +1,6 @@
 //! Log-line shapes the literal grammar cannot say, matched by hand: nothing is compiled at
 //! start-up (seven regular expressions cost the first crash with a log about half a
-//! millisecond). Each function says the expression it stands for; `tests/shapes.rs` holds them
+//! millisecond). Each function says the expression it stands for; `tests/engine/shapes.rs` holds them
 //! to it over the corpora and crafted lines.
 
 use super::grammar::Cause;

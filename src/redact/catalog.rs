@@ -312,7 +312,7 @@ the one before:
   dictionary word passed as a positional argument).
 - A secret split over lines other than an armored block or a `name:`/`value:` pair.
 - Masking by shape has costs: random-looking ids with no key that says so (a Kubernetes pod's
-  hash, a ULID in a DynamoDB key, a Stripe object id) are masked; `tests/secret_kinds.rs` lists
+  hash, a ULID in a DynamoDB key, a Stripe object id) are masked; `tests/engine/secrets.rs` lists
   the known ones. `LOG_QUOTE=decisive` or `none` quotes less of the log for teams that want it.
 ";
 

@@ -145,7 +145,7 @@ const PLANTED: &[(&str, &str, &str)] = &[
     ("npmrc auth", ".npmrc _auth=dXNlcjpwYXNz", "dXNlcjpwYXNz"),
     ("service bus key", r#""connectionString": "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=abc123+def/ghi=""#, "abc123+def/ghi="),
     ("discord webhook", "DISCORD_WEBHOOK=https://discord.com/api/webhooks/123456789/abcDEF123ghiJKL456", "abcDEF123ghiJKL456"),
-    // ---- tests/secrets.rs of the crate plants these too ----
+    // ---- tests/engine/secrets.rs of the crate plants these too ----
     ("aws secret key (secrets.rs)", "aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
     ("aws session token (secrets.rs)", "aws_session_token=IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQDexample", "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQDexample"),
     ("jwt (secrets.rs)", "token eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c rejected", "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"),

@@ -1,5 +1,5 @@
 //! One-click actions in chat: the Amazon Q Developer custom actions the stack ships
-//! (`AWS::Chatbot::CustomAction` in template.yaml, held to this table by tests/template.rs),
+//! (`AWS::Chatbot::CustomAction` in template.yaml, held to this table by tests/engine/template.rs),
 //! and the variables a card carries for them. A button shows only where its variables are on
 //! the card (criteria `HAS_VALUE`), and this module decides which variables a report carries:
 //! a rollback only where the investigation found the last revision that ran fine, a new

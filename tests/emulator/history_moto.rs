@@ -4,13 +4,11 @@
 //! expired items late, typically within a few days, as its TTL documentation says; moto does not
 //! delete them at all, which is how the test sees one).
 
-mod support;
-
+use crate::support::flood::create_incident_table;
+use crate::support::Moto;
 use chrono::{DateTime, Utc};
 use ecs_doctor::incidents::history::{entries, record, ClusterKey, Kept, Query};
 use ecs_doctor::{diagnose, parse, Incident, Report};
-use support::flood::create_incident_table;
-use support::Moto;
 
 const TABLE: &str = "ecs-doctor-incidents";
 /// 2026-11-20T10:05:00Z, a few minutes after the fixtures' events.

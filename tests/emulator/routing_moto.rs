@@ -8,18 +8,16 @@
 //! not deliver attributes with them), so the proof that the per-format topics are published
 //! with String structure is their body: the plain email text, not a per-protocol envelope.
 
-mod support;
-
 use std::process::Command;
 
+use crate::support::flood::create_incident_table;
+use crate::support::overlay::{Answer, Overlay, AWS_JSON};
+use crate::support::seed::{self, crash_event, subscribe_queue, Seeded, CLUSTER, SERVICE};
+use crate::support::{aws_env, Moto, ACCOUNT, REGION};
 use aws_config::SdkConfig;
 use ecs_doctor::config::Config;
 use ecs_doctor::handler::{handle_value, App, OutcomeKind};
 use serde_json::{json, Value};
-use support::flood::create_incident_table;
-use support::overlay::{Answer, Overlay, AWS_JSON};
-use support::seed::{self, crash_event, subscribe_queue, Seeded, CLUSTER, SERVICE};
-use support::{aws_env, Moto, ACCOUNT, REGION};
 
 const TABLE: &str = "ecs-doctor-incidents";
 

@@ -7,13 +7,11 @@
 //! outcome (the summary line). An unreadable event with secret overrides is logged as its
 //! outline only (src/redact/structure.rs; the log line is built from that outline).
 
-mod support;
-
+use crate::support::world::{container, manifest, stopped_task, Revision, World};
+use crate::support::Moto;
 use aws_sdk_ecs::types::LaunchType;
 use ecs_doctor::handler::handle_value;
 use ecs_doctor::render::render;
-use support::world::{container, manifest, stopped_task, Revision, World};
-use support::Moto;
 
 const PLANTED: &[&str] = &[
     "Pl4ntedCmdFirst-7Qx",

@@ -2,18 +2,16 @@
 //! the concurrency; a redelivered event publishes once; a new revision is a new incident; the
 //! service's recovery is one short "resolved" message.
 
-mod support;
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::support::flood::{self, crash_of};
+use crate::support::seed::{self, Seeded};
+use crate::support::Moto;
 use aws_config::SdkConfig;
 use ecs_doctor::config::Config;
 use ecs_doctor::handler::{handle_value, App, OutcomeKind};
 use serde_json::Value;
-use support::flood::{self, crash_of};
-use support::seed::{self, Seeded};
-use support::Moto;
 
 const TABLE: &str = "ecs-doctor-incidents";
 
@@ -237,9 +235,9 @@ async fn repeats_are_folded_into_one_follow_up_per_window() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_invocation_dropped_between_recording_and_publishing_is_published_once_by_its_retry() {
+    use crate::support::canned::{CannedAws, Fault};
     use ecs_doctor::handler::Now;
     use std::sync::atomic::{AtomicI64, Ordering};
-    use support::canned::{CannedAws, Fault};
 
     let (moto, sdk, seeded) = crash_loop().await;
     let now = Arc::new(AtomicI64::new(seed::now_ms()));

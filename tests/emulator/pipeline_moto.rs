@@ -1,13 +1,11 @@
 //! The live pipeline against moto: a crashed task's event goes in, SNS delivers the diagnosis to
 //! SQS with the quoted log line, the subject and the attributes.
 
-mod support;
-
+use crate::support::seed::{self, crash_event, scale_in_event};
+use crate::support::Moto;
 use ecs_doctor::config::Config;
 use ecs_doctor::handler::{handle_value, App, OutcomeKind};
 use serde_json::Value;
-use support::seed::{self, crash_event, scale_in_event};
-use support::Moto;
 
 async fn app(moto: &Moto, topic_arn: &str) -> App {
     let config =

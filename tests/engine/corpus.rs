@@ -17,7 +17,7 @@
 //!   function reads when a service action arrives: an "ECS Service Action" whose name says nothing
 //!   ecs-doctor knows, with the message as the service's newest event.
 //!
-//! Run `cargo test --test corpus -- --nocapture` for the table.
+//! Run `cargo test --test engine corpus:: -- --nocapture` for the table.
 
 use std::collections::BTreeMap;
 
@@ -310,7 +310,7 @@ fn measure(file: &str) -> (usize, usize, usize) {
 
 /// The held-out corpus (`holdout.jsonl`, collected after the catalog was written, from other
 /// sources): measured and reported, to see how the grammar does on wordings it was not fitted
-/// to. `cargo test --test corpus held_out -- --nocapture`.
+/// to. `cargo test --test engine corpus::held_out -- --nocapture`.
 #[test]
 fn held_out_messages_report_their_accuracy() {
     let (entries, _, _) = measure("holdout.jsonl");
@@ -318,7 +318,7 @@ fn held_out_messages_report_their_accuracy() {
 }
 
 /// The blind corpus (`blind.jsonl`): collected last, measured once, never tuned on. Its figure
-/// is reported, not asserted. `cargo test --test corpus blind -- --nocapture`.
+/// is reported, not asserted. `cargo test --test engine corpus::blind -- --nocapture`.
 #[test]
 fn blind_messages_report_their_accuracy() {
     let (entries, _, _) = measure("blind.jsonl");
@@ -326,7 +326,7 @@ fn blind_messages_report_their_accuracy() {
 }
 
 /// The shape net against every message and log line of the corpora: what it masks is listed
-/// (`cargo test --test corpus scrubbing -- --nocapture`), the diagnosis of every scrubbed
+/// (`cargo test --test engine corpus::scrubbing -- --nocapture`), the diagnosis of every scrubbed
 /// message is the diagnosis of the message as ECS wrote it (the decisive words survive), and no
 /// image, tag, digest, task or request id or ARN is masked.
 #[test]

@@ -1,7 +1,7 @@
 //! What the investigation verified, pinned: each fixture in events/investigated/ is an event of
 //! events/ with what the gathering read and what the probes found, concluded as the handler
-//! does, and its three renderings pinned by snapshots (tests/snapshots/investigated__*).
-//! The probes themselves run against moto in tests/investigate_moto.rs.
+//! does, and its three renderings pinned by snapshots (tests/engine/snapshots/engine__investigated__*).
+//! The probes themselves run against moto in tests/emulator/investigate_moto.rs.
 
 use std::path::{Path, PathBuf};
 

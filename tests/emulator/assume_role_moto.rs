@@ -3,10 +3,8 @@
 //! the function's own account never uses it, and publishing stays with the function's own
 //! clients (`App::clients`), which account routing never replaces.
 
-mod support;
-
+use crate::support::{Moto, ACCOUNT, REGION};
 use ecs_doctor::aws::{Accounts, Clients, CrossAccountConfig};
-use support::{Moto, ACCOUNT, REGION};
 
 const MEMBER: &str = "222233334444";
 

@@ -6,16 +6,16 @@
 //! said where it is used: moto has no ListServiceDeployments, DescribeServiceDeployments or
 //! DescribeServiceRevisions, and its DescribeTargetHealth calls every target healthy.
 
-mod support;
-
+use crate::support::overlay::{Overlay, AWS_JSON, XML};
+use crate::support::world::{
+    self, container, manifest, manifest_list, stopped_task, Revision, World,
+};
+use crate::support::{Moto, ACCOUNT, REGION};
 use aws_sdk_ecs::types::LaunchType;
 use ecs_doctor::handler::{handle_value, OutcomeKind};
 use ecs_doctor::render::text;
 use ecs_doctor::report::Report;
 use serde_json::json;
-use support::overlay::{Overlay, AWS_JSON, XML};
-use support::world::{self, container, manifest, manifest_list, stopped_task, Revision, World};
-use support::{Moto, ACCOUNT, REGION};
 
 const PULL_NOT_FOUND: &str = "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref 123456789012.dkr.ecr.us-east-1.amazonaws.com/team/api:v1.4.2: 123456789012.dkr.ecr.us-east-1.amazonaws.com/team/api:v1.4.2: not found";
 
@@ -930,7 +930,7 @@ async fn probes_turned_off_read_nothing_more_and_a_denied_probe_is_a_gap_naming_
     // ECR refuses: the alert still goes out, and says which action to grant.
     let overlay = Overlay::default();
     overlay.rule(|request| {
-        (request.operation == "DescribeImages").then(|| support::overlay::Answer {
+        (request.operation == "DescribeImages").then(|| crate::support::overlay::Answer {
             status: 400,
             content_type: AWS_JSON,
             body: json!({"__type": "AccessDeniedException", "message": "User: arn:aws:sts::123456789012:assumed-role/ecs-doctor/x is not authorized to perform: ecr:DescribeImages"}).to_string(),
@@ -991,7 +991,7 @@ async fn a_canary_whose_hook_returned_failed_names_the_function_the_stage_and_it
         .send()
         .await
         .unwrap();
-    support::seed::crash_lines_in_with(
+    crate::support::seed::crash_lines_in_with(
         &logs,
         "/aws/lambda/checkout-canary-check",
         "2026/12/06/[$LATEST]0f3a5c1e9d2b4a6f",

@@ -1,15 +1,13 @@
 //! The built Lambda binary, for real: a loopback Runtime API hands it events the way the Lambda
 //! service does, and moto plays AWS. Measures the AWS calls and the wall time per event.
 
-mod support;
-
 use std::path::Path;
 use std::time::Duration;
 
+use crate::support::runtime_api::run_lambda;
+use crate::support::seed::{self, crash_event, scale_in_event};
+use crate::support::{aws_env, Moto};
 use serde_json::Value;
-use support::runtime_api::run_lambda;
-use support::seed::{self, crash_event, scale_in_event};
-use support::{aws_env, Moto};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_ecs-doctor-lambda");
 

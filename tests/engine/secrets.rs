@@ -10,7 +10,7 @@
 //! `kinds_tuning2.jsonl` (new kinds, written once the engine stood) likewise;
 //! `tests/secrets/kinds_blind.jsonl` was written by someone who never saw the engine, and is
 //! measured, never tuned on (its figure is reported apart, like the corpus's blind set).
-//! `cargo test --test secrets -- --nocapture` prints the figures.
+//! `cargo test --test engine secrets:: -- --nocapture` prints the figures.
 
 use ecs_doctor::incident::{Incident, LogTail};
 use ecs_doctor::render::render;

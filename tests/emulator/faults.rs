@@ -4,15 +4,13 @@
 //! with a gap that names the IAM action or the cause; a failed publish fails the invocation; and
 //! a hanging logs endpoint with 3 s left still publishes before the Lambda deadline.
 
-mod support;
-
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::support::canned::{crashed_task, CannedAws, Fault};
 use ecs_doctor::aws::AwsOptions;
 use ecs_doctor::config::Config;
 use ecs_doctor::handler::{handle_value, App, OutcomeKind};
 use serde_json::Value;
-use support::canned::{crashed_task, CannedAws, Fault};
 
 /// Quick attempts so the hangs and the retries take seconds, not the Lambda's whole timeout.
 fn quick_sdk() -> AwsOptions {

@@ -7,22 +7,20 @@
 //! What moto cannot show: DynamoDB throttling (moto never throttles; `support::throttle` answers
 //! ThrottlingException in its place while the switch is on).
 //!
-//! `cargo test --test flood_day -- --nocapture` prints the messages per incident.
-
-mod support;
+//! `cargo test --test emulator flood_day -- --nocapture` prints the messages per incident.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
+use crate::support::seed::{self, Seeded};
+use crate::support::throttle::Throttle;
+use crate::support::{flood, Moto, ACCOUNT, REGION};
 use aws_config::SdkConfig;
 use ecs_doctor::aws::Clients;
 use ecs_doctor::config::Config;
 use ecs_doctor::handler::{handle_value, App, Now, Outcome};
 use serde_json::{json, Value};
-use support::seed::{self, Seeded};
-use support::throttle::Throttle;
-use support::{flood, Moto, ACCOUNT, REGION};
 
 const TABLE: &str = "ecs-doctor-incidents";
 const CONTAINERS: usize = 8;

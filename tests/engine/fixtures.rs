@@ -1,5 +1,5 @@
 //! Every event in events/ is diagnosed as the failure mode it was written for, and its
-//! three renderings are pinned by snapshots (tests/snapshots/).
+//! three renderings are pinned by snapshots (tests/engine/snapshots/).
 
 use std::path::{Path, PathBuf};
 

@@ -8,12 +8,12 @@
 //! pages the matches by ten, ignoring MaxResults. The overlay puts AWS's empty first page in front
 //! of moto; every later page is moto's own.
 
-mod support;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::overlay::{Answer, Overlay, AWS_JSON};
+use crate::support::{Moto, ACCOUNT, REGION};
 use aws_config::SdkConfig;
 use aws_sdk_ssm::types::ParameterType;
 use ecs_doctor::aws::{Caches, Clients};
@@ -21,8 +21,6 @@ use ecs_doctor::aws::{Ctx, GatherConfig};
 use ecs_doctor::facts::secrets::{Reference, SecretAsk, SecretsRead};
 use ecs_doctor::investigate::secrets::probe;
 use serde_json::json;
-use support::overlay::{Answer, Overlay, AWS_JSON};
-use support::{Moto, ACCOUNT, REGION};
 
 /// More than a page of parameters (moto's page is ten, AWS's at most fifty).
 const SEEDED: usize = 25;
