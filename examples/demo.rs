@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use aws_sdk_ecs::types::{ContainerDefinition, LogConfiguration, LogDriver};
 use serde_json::{json, Value};
-use support::runtime_api::read_request;
+use support::http::{Response, Server};
 use support::seed::{self, crash_event, task_arn, CLUSTER};
 use support::{aws_env, Moto, ACCOUNT, REGION};
 
@@ -46,7 +46,7 @@ async fn main() {
         sns.subscribe()
             .topic_arn(&seeded.topic_arn)
             .protocol(protocol)
-            .endpoint(format!("http://{receiver}/{protocol}"))
+            .endpoint(format!("{}/{protocol}", receiver.endpoint()))
             .send()
             .await
             .expect("subscribe the local receiver");
@@ -380,32 +380,13 @@ async fn seed_web(sdk: &aws_config::SdkConfig) -> String {
     arn
 }
 
-/// Collects what SNS posts to http(s) subscribers.
-fn http_receiver(received: Arc<Mutex<Vec<(String, Value)>>>) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = listener.local_addr().unwrap().to_string();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let received = received.clone();
-            std::thread::spawn(move || {
-                use std::io::Write;
-                let mut writer = stream.try_clone().unwrap();
-                let mut reader = std::io::BufReader::new(stream);
-                let stop = std::sync::atomic::AtomicBool::new(false);
-                while let Ok(Some((_, path, body))) = read_request(&mut reader, &stop) {
-                    let value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-                    received.lock().unwrap().push((path, value));
-                    if writer
-                        .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
-                        .is_err()
-                    {
-                        break;
-                    }
-                }
-            });
-        }
-    });
-    address
+/// Collects what SNS posts to http(s) subscribers, while the server lives.
+fn http_receiver(received: Arc<Mutex<Vec<(String, Value)>>>) -> Server {
+    Server::start(move |request, _| {
+        let value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+        received.lock().unwrap().push((request.path, value));
+        Some(Response::empty("200 OK"))
+    })
 }
 
 /// `cargo lambda watch` serving the function on a free loopback port, with the demo's

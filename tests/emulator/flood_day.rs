@@ -13,9 +13,12 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
+use crate::support::events::{
+    cluster_arn, deployment_state_change, service_action, service_arn, task_arn, task_state_change,
+};
 use crate::support::seed::{self, Seeded};
 use crate::support::throttle::Throttle;
-use crate::support::{flood, Moto, ACCOUNT, REGION};
+use crate::support::{flood, Moto, ACCOUNT};
 use aws_config::SdkConfig;
 use ecs_doctor::aws::Clients;
 use ecs_doctor::config::Config;
@@ -44,10 +47,6 @@ fn iso(ms: i64) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-fn service_arn(service: &str) -> String {
-    format!("arn:aws:ecs:{REGION}:{ACCOUNT}:service/prod/{service}")
-}
-
 /// A task of `service` (started by `deployment`) stopped at `at`.
 fn crash(
     seeded: &Seeded,
@@ -64,7 +63,7 @@ fn crash(
         }
         hash
     });
-    let task_arn = format!("arn:aws:ecs:{REGION}:{ACCOUNT}:task/prod/{task_id}");
+    let task_arn = task_arn(&task_id);
     let mut container = json!({
         "name": "api", "lastStatus": "STOPPED", "exitCode": 1,
         "image": "111122223333.dkr.ecr.us-east-1.amazonaws.com/api:1.4.2",
@@ -72,28 +71,30 @@ fn crash(
     if let Some(reason) = reason {
         container = json!({"name": "api", "lastStatus": "STOPPED", "reason": reason});
     }
-    json!({
-        "version": "0", "id": id, "detail-type": "ECS Task State Change", "source": "aws.ecs",
-        "account": ACCOUNT, "time": iso(at), "region": REGION, "resources": [task_arn],
-        "detail": {
-            "clusterArn": format!("arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/prod"),
-            "taskArn": task_arn, "taskDefinitionArn": seeded.task_definition_arn,
-            "group": format!("service:{service}"), "startedBy": deployment,
-            "lastStatus": "STOPPED", "desiredStatus": "STOPPED",
-            "stopCode": if reason.is_some() { "TaskFailedToStart" } else { "EssentialContainerExited" },
-            "stoppedReason": reason.unwrap_or("Essential container in task exited"),
-            "stoppedAt": iso(at), "containers": [container]
-        }
-    })
+    task_state_change(json!({
+        "clusterArn": cluster_arn(),
+        "taskArn": task_arn, "taskDefinitionArn": seeded.task_definition_arn,
+        "group": format!("service:{service}"), "startedBy": deployment,
+        "lastStatus": "STOPPED", "desiredStatus": "STOPPED",
+        "stopCode": if reason.is_some() { "TaskFailedToStart" } else { "EssentialContainerExited" },
+        "stoppedReason": reason.unwrap_or("Essential container in task exited"),
+        "stoppedAt": iso(at), "containers": [container]
+    }))
+    .id(id)
+    .at(iso(at))
+    .about(task_arn)
+    .build()
 }
 
 fn steady(service: &str, id: &str, at: i64) -> Value {
-    json!({
-        "version": "0", "id": id, "detail-type": "ECS Service Action", "source": "aws.ecs",
-        "account": ACCOUNT, "time": iso(at), "region": REGION, "resources": [service_arn(service)],
-        "detail": {"eventType": "INFO", "eventName": "SERVICE_STEADY_STATE",
-                   "clusterArn": format!("arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/prod"), "createdAt": iso(at)}
-    })
+    service_action(
+        json!({"eventType": "INFO", "eventName": "SERVICE_STEADY_STATE",
+                          "clusterArn": cluster_arn(), "createdAt": iso(at)}),
+    )
+    .id(id)
+    .at(iso(at))
+    .about(service_arn(service))
+    .build()
 }
 
 fn deployment(
@@ -104,12 +105,12 @@ fn deployment(
     deployment: &str,
     reason: &str,
 ) -> Value {
-    json!({
-        "version": "0", "id": id, "detail-type": "ECS Deployment State Change", "source": "aws.ecs",
-        "account": ACCOUNT, "time": iso(at), "region": REGION, "resources": [service_arn(service)],
-        "detail": {"eventType": "ERROR", "eventName": name, "deploymentId": deployment,
-                   "updatedAt": iso(at), "reason": reason}
-    })
+    deployment_state_change(json!({"eventType": "ERROR", "eventName": name,
+                                   "deploymentId": deployment, "updatedAt": iso(at), "reason": reason}))
+    .id(id)
+    .at(iso(at))
+    .about(service_arn(service))
+    .build()
 }
 
 impl Day {

@@ -5,7 +5,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::support::events::{deployment_state_change, service_arn};
 use crate::support::flood::{self, crash_of};
+use crate::support::seed::SERVICE;
 use crate::support::seed::{self, Seeded};
 use crate::support::Moto;
 use aws_config::SdkConfig;
@@ -197,22 +199,23 @@ async fn repeats_are_folded_into_one_follow_up_per_window() {
     for i in 1..=4 {
         flood::crash_stream(&sdk, &task_id(i)).await;
     }
-    let started = Instant::now();
-    let mut incidents = Vec::new();
-    for (i, at) in [0u64, 1000, 2000, 3200, 3600].into_iter().enumerate() {
-        tokio::time::sleep_until((started + Duration::from_millis(at)).into()).await;
-        let task = if i == 0 {
-            seed::TASK_ID.to_string()
-        } else {
-            task_id(i)
-        };
-        let outcome = handle_value(
-            &app,
-            crash_of(&seeded.task_definition_arn, &format!("loop-{i}"), &task),
-            None,
-        )
-        .await
-        .unwrap();
+    // The windows are event time, which each event states (`at` ms after the first); the
+    // minimum gap between two messages is processing time, so each repeat is also sent `at` ms
+    // after the opening message was sent: a slow first invocation cannot shrink either.
+    let first_sent = chrono::Utc::now();
+    let crash = |i: usize, task: &str, at: i64| {
+        let mut event = crash_of(&seeded.task_definition_arn, &format!("loop-{i}"), task);
+        event["time"] = (first_sent + chrono::Duration::milliseconds(at))
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+            .into();
+        handle_value(&app, event, None)
+    };
+    let opened = crash(0, seed::TASK_ID, 0).await.unwrap();
+    let opened_at = Instant::now();
+    let mut incidents = vec![opened.incident.unwrap_or_default()];
+    for (i, at) in [(1, 1000), (2, 2000), (3, 3200), (4, 3600)] {
+        tokio::time::sleep_until((opened_at + Duration::from_millis(at as u64)).into()).await;
+        let outcome = crash(i, &task_id(i), at).await.unwrap();
         incidents.push(outcome.incident.unwrap_or_default());
     }
     assert_eq!(
@@ -315,14 +318,15 @@ async fn every_message_reaches_the_incident_stream_in_order_with_one_dedup_key()
     // processed after the minimum gap between two messages (processing time), which the short
     // window shortens: the deployment's outcome escalates the incident.
     tokio::time::sleep(Duration::from_millis(3200)).await;
-    let mut rollback = flood::steady_state("s-2");
-    rollback["detail-type"] = "ECS Deployment State Change".into();
-    rollback["time"] = first["time"].clone();
-    rollback["detail"] = serde_json::json!({
+    let rollback = deployment_state_change(serde_json::json!({
         "eventType": "INFO", "eventName": "SERVICE_DEPLOYMENT_IN_PROGRESS",
         "deploymentId": "ecs-svc/2000000000000000000",
         "reason": "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/1000000000000000000."
-    });
+    }))
+    .id("s-2")
+    .at(first["time"].as_str().unwrap())
+    .about(service_arn(SERVICE))
+    .build();
     let updated = handle_value(&app, rollback, None).await.unwrap();
     assert_eq!(updated.incident.as_deref(), Some("updated"), "{updated:?}");
     let steady = handle_value(&app, flood::steady_state("s-3"), None)

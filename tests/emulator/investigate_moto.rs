@@ -796,15 +796,10 @@ async fn a_deployment_stopped_by_an_alarm_names_the_alarm_its_reason_and_what_ch
     let overlay = Overlay::default();
     canned_deployment(&overlay, &good, &bad);
     let app = world.app_behind(&moto, &[], &overlay).await;
-    let event = json!({
-        "version": "0", "id": "a2b1e0f0-0000-4000-8000-000000000001",
-        "detail-type": "ECS Deployment State Change", "source": "aws.ecs", "account": ACCOUNT,
-        "time": chrono::Utc::now().to_rfc3339(), "region": REGION,
-        "resources": [world::service_arn("api")],
-        "detail": {"eventType": "ERROR", "eventName": "SERVICE_DEPLOYMENT_FAILED",
-                   "deploymentId": "ecs-svc/4417953822190437888",
-                   "reason": "ECS deployment alarms: The deployment failed because of the CloudWatch alarm api-5xx in ALARM state."}
-    });
+    let event = world::deployment_failed(
+        "a2b1e0f0-0000-4000-8000-000000000001",
+        "ECS deployment alarms: The deployment failed because of the CloudWatch alarm api-5xx in ALARM state.",
+    );
     let report = world.run(&app, event).await;
     assert_eq!(report.category.id(), "deployment-alarm");
     assert!(report.summary.starts_with("Verified: alarm api-5xx (AWS/ApplicationELB HTTPCode_Target_5XX_Count) stopped the deployment: Threshold Crossed: 3 out of the last 3 datapoints"), "{}", report.summary);
@@ -1008,14 +1003,7 @@ async fn a_canary_whose_hook_returned_failed_names_the_function_the_stage_and_it
     let overlay = Overlay::default();
     canned_deployment_because(&overlay, &good, &bad, &reason);
     let app = world.app_behind(&moto, &[], &overlay).await;
-    let event = json!({
-        "version": "0", "id": "a2b1e0f0-0000-4000-8000-0000000000c1",
-        "detail-type": "ECS Deployment State Change", "source": "aws.ecs", "account": ACCOUNT,
-        "time": chrono::Utc::now().to_rfc3339(), "region": REGION,
-        "resources": [world::service_arn("api")],
-        "detail": {"eventType": "ERROR", "eventName": "SERVICE_DEPLOYMENT_FAILED",
-                   "deploymentId": "ecs-svc/4417953822190437888", "reason": reason}
-    });
+    let event = world::deployment_failed("a2b1e0f0-0000-4000-8000-0000000000c1", &reason);
     let report = world.run(&app, event).await;
     assert_eq!(
         report.category.id(),

@@ -7,6 +7,7 @@
 //! outcome (the summary line). An unreadable event with secret overrides is logged as its
 //! outline only (src/redact/structure.rs; the log line is built from that outline).
 
+use crate::support::events::task_state_change;
 use crate::support::world::{container, manifest, stopped_task, Revision, World};
 use crate::support::Moto;
 use aws_sdk_ecs::types::LaunchType;
@@ -155,11 +156,11 @@ async fn no_planted_secret_reaches_sns_or_the_summary_through_what_the_investiga
 
 #[test]
 fn an_unreadable_event_is_logged_as_its_outline_without_override_values() {
-    let event = serde_json::json!({
-        "version": "0", "id": "x", "detail-type": "ECS Task State Change", "source": "aws.ecs",
-        "detail": {"lastStatus": 42, "overrides": {"containerOverrides": [{"name": "api",
-            "environment": [{"name": "TOKEN", "value": "Pl4ntedOverride42"}]}]}}
-    });
+    let event = task_state_change(serde_json::json!({
+        "lastStatus": 42, "overrides": {"containerOverrides": [{"name": "api",
+            "environment": [{"name": "TOKEN", "value": "Pl4ntedOverride42"}]}]}}))
+    .id("x")
+    .build();
     let error = ecs_doctor::event::parse_value(event.clone()).expect_err("lastStatus is a number");
     let outline = ecs_doctor::redact::structure::outline(&event).to_string();
     assert_no_leak("the unreadable event's log line", &outline);

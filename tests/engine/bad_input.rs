@@ -5,10 +5,14 @@ use ecs_doctor::render::render;
 use ecs_doctor::{diagnose, parse};
 use serde_json::{json, Value};
 
+use crate::support::events::task_state_change;
+
 fn task_event(detail: Value) -> Value {
-    json!({"version":"0","id":"bad-1","detail-type":"ECS Task State Change","source":"aws.ecs",
-           "account":"111122223333","time":"2026-11-20T10:00:00Z","region":"eu-west-1",
-           "resources":[],"detail":detail})
+    task_state_change(detail)
+        .id("bad-1")
+        .at("2026-11-20T10:00:00Z")
+        .from("111122223333", "eu-west-1")
+        .build()
 }
 
 /// Parses and, when it parses, diagnoses and renders: whatever happens must not panic, and what

@@ -26,6 +26,10 @@ use ecs_doctor::incident::{Incident, LogTail, Service, ServiceEvent};
 use ecs_doctor::{diagnose, Category};
 use serde::Deserialize;
 
+use crate::support::events::{
+    ecs_event, DEPLOYMENT_STATE_CHANGE, SERVICE_ACTION, TASK_STATE_CHANGE,
+};
+
 #[derive(Debug, Deserialize)]
 struct Entry {
     id: String,
@@ -412,7 +416,7 @@ fn todays_event(entry: &Todays) -> serde_json::Value {
     let name = entry.event_name.clone().unwrap_or_default();
     let (detail_type, detail) = match entry.event.as_str() {
         "deployment" => (
-            "ECS Deployment State Change",
+            DEPLOYMENT_STATE_CHANGE,
             serde_json::json!({
             "eventType": "ERROR", "eventName": name, "deploymentId": "ecs-svc/1234567890123456789",
             "reason": entry.reason}),
@@ -437,7 +441,7 @@ fn todays_event(entry: &Todays) -> serde_json::Value {
             "daemonArn": format!("arn:aws:ecs:{REGION}:{ACCOUNT}:daemon/prod/agent")}),
         ),
         "service-action" => (
-            "ECS Service Action",
+            SERVICE_ACTION,
             serde_json::json!({
             "eventType": "WARN", "eventName": name, "clusterArn": cluster}),
         ),
@@ -463,18 +467,21 @@ fn todays_event(entry: &Todays) -> serde_json::Value {
                 task["stoppedReason"] = entry.reason.clone().into();
                 task["stopCode"] = entry.stop_code.clone().into();
             }
-            ("ECS Task State Change", task)
+            (TASK_STATE_CHANGE, task)
         }
         "service-event" => (
-            "ECS Service Action",
+            SERVICE_ACTION,
             serde_json::json!({
             "eventType": "WARN", "eventName": "", "clusterArn": cluster}),
         ),
         other => panic!("{}: unknown event kind '{other}'", entry.id),
     };
-    serde_json::json!({"version": "0", "id": "0b4ac5b5-0000-4000-8000-000000000000", "detail-type": detail_type,
-        "source": "aws.ecs", "account": ACCOUNT, "time": "2026-11-20T10:00:00Z", "region": REGION,
-        "resources": [service], "detail": detail})
+    ecs_event(detail_type, detail)
+        .id("0b4ac5b5-0000-4000-8000-000000000000")
+        .at("2026-11-20T10:00:00Z")
+        .from(ACCOUNT, REGION)
+        .about(service)
+        .build()
 }
 
 #[test]

@@ -17,22 +17,24 @@ use ecs_doctor::config::Config;
 use ecs_doctor::handler::{handle_value, App, OutcomeKind};
 use serde_json::{json, Value};
 
+use crate::support::events::task_state_change;
+
 const TD_ARN: &str = "arn:aws:ecs:eu-west-1:111122223333:task-definition/api:7";
 
 fn event() -> Value {
-    json!({
-        "version": "0", "id": "e-1", "detail-type": "ECS Task State Change", "source": "aws.ecs",
-        "account": "111122223333", "time": "2026-11-20T10:00:00Z", "region": "eu-west-1",
-        "resources": ["arn:aws:ecs:eu-west-1:111122223333:task/prod/abc123"],
-        "detail": {
-            "clusterArn": "arn:aws:ecs:eu-west-1:111122223333:cluster/prod",
-            "taskArn": "arn:aws:ecs:eu-west-1:111122223333:task/prod/abc123",
-            "taskDefinitionArn": TD_ARN, "group": "service:api", "lastStatus": "STOPPED",
-            "stopCode": "EssentialContainerExited", "stoppedReason": "Essential container in task exited",
-            "startedAt": "2026-11-20T09:59:00Z", "stoppedAt": "2026-11-20T10:00:00Z",
-            "containers": [{"name": "api", "exitCode": 1, "lastStatus": "STOPPED"}]
-        }
-    })
+    task_state_change(json!({
+        "clusterArn": "arn:aws:ecs:eu-west-1:111122223333:cluster/prod",
+        "taskArn": "arn:aws:ecs:eu-west-1:111122223333:task/prod/abc123",
+        "taskDefinitionArn": TD_ARN, "group": "service:api", "lastStatus": "STOPPED",
+        "stopCode": "EssentialContainerExited", "stoppedReason": "Essential container in task exited",
+        "startedAt": "2026-11-20T09:59:00Z", "stoppedAt": "2026-11-20T10:00:00Z",
+        "containers": [{"name": "api", "exitCode": 1, "lastStatus": "STOPPED"}]
+    }))
+    .id("e-1")
+    .at("2026-11-20T10:00:00Z")
+    .from("111122223333", "eu-west-1")
+    .about("arn:aws:ecs:eu-west-1:111122223333:task/prod/abc123")
+    .build()
 }
 
 fn ecs_rules(describe_services: Rule) -> Vec<Rule> {

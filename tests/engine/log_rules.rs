@@ -4,20 +4,22 @@
 use ecs_doctor::incident::{Incident, LogTail};
 use ecs_doctor::{diagnose, parse, Category};
 
+use crate::support::events::task_state_change;
+
 /// Diagnoses a task whose `api` container exited `exit_code` with these last log lines.
 fn diagnose_with_log(exit_code: i32, lines: &[&str]) -> ecs_doctor::Report {
-    let event = serde_json::json!({
-        "version": "0", "id": "log-1", "detail-type": "ECS Task State Change", "source": "aws.ecs",
-        "account": "111122223333", "time": "2026-11-20T10:01:40Z", "region": "eu-west-1", "resources": [],
-        "detail": {
-            "clusterArn": "arn:aws:ecs:eu-west-1:111122223333:cluster/prod",
-            "taskArn": "arn:aws:ecs:eu-west-1:111122223333:task/prod/0123456789abcdef0123456789abcdef",
-            "taskDefinitionArn": "arn:aws:ecs:eu-west-1:111122223333:task-definition/api:7",
-            "group": "service:api", "lastStatus": "STOPPED", "stopCode": "EssentialContainerExited",
-            "stoppedReason": "Essential container in task exited",
-            "containers": [{"name": "api", "exitCode": exit_code}]
-        }
-    });
+    let event = task_state_change(serde_json::json!({
+        "clusterArn": "arn:aws:ecs:eu-west-1:111122223333:cluster/prod",
+        "taskArn": "arn:aws:ecs:eu-west-1:111122223333:task/prod/0123456789abcdef0123456789abcdef",
+        "taskDefinitionArn": "arn:aws:ecs:eu-west-1:111122223333:task-definition/api:7",
+        "group": "service:api", "lastStatus": "STOPPED", "stopCode": "EssentialContainerExited",
+        "stoppedReason": "Essential container in task exited",
+        "containers": [{"name": "api", "exitCode": exit_code}]
+    }))
+    .id("log-1")
+    .at("2026-11-20T10:01:40Z")
+    .from("111122223333", "eu-west-1")
+    .build();
     let mut incident = Incident::from_event(parse(&serde_json::to_vec(&event).unwrap()).unwrap());
     incident.logs.push(LogTail {
         container: "api".into(),

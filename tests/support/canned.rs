@@ -6,8 +6,6 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -20,6 +18,9 @@ use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use ecs_doctor::aws::{AwsOptions, Clients};
 use serde_json::json;
+
+use super::events::{cluster_arn, task_arn, task_state_change};
+use super::http::{Request, Response, Server};
 
 pub const TD_ARN: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/api:7";
 
@@ -56,16 +57,14 @@ struct State {
 pub struct CannedAws {
     pub endpoint: String,
     state: Arc<Mutex<State>>,
-    stop: Arc<AtomicBool>,
+    /// Dropped with the canned AWS: a hanging answer ends then.
+    server: Server,
     /// A loopback port nothing listens on.
     closed_port: u16,
 }
 
 impl CannedAws {
     pub fn start(faults: &[(&str, Fault)]) -> CannedAws {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the canned AWS");
-        listener.set_nonblocking(true).unwrap();
-        let port = listener.local_addr().unwrap().port();
         let state = Arc::new(Mutex::new(State {
             faults: faults
                 .iter()
@@ -73,25 +72,14 @@ impl CannedAws {
                 .collect(),
             ..State::default()
         }));
-        let stop = Arc::new(AtomicBool::new(false));
-        {
-            let (state, stop) = (state.clone(), stop.clone());
-            std::thread::spawn(move || {
-                while !stop.load(Ordering::SeqCst) {
-                    match listener.accept() {
-                        Ok((stream, _)) => {
-                            let (state, stop) = (state.clone(), stop.clone());
-                            std::thread::spawn(move || serve(stream, state, stop));
-                        }
-                        Err(_) => std::thread::sleep(Duration::from_millis(5)),
-                    }
-                }
-            });
-        }
+        let server = {
+            let state = state.clone();
+            Server::start(move |request, stop| respond(request, &state, stop))
+        };
         CannedAws {
-            endpoint: format!("http://127.0.0.1:{port}"),
+            endpoint: server.endpoint(),
             state,
-            stop,
+            server,
             closed_port: super::free_port(),
         }
     }
@@ -131,12 +119,6 @@ impl CannedAws {
             .get(operation)
             .copied()
             .unwrap_or(0)
-    }
-}
-
-impl Drop for CannedAws {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
     }
 }
 
@@ -209,108 +191,35 @@ impl HttpConnector for RefusingConnector {
     }
 }
 
-fn serve(stream: TcpStream, state: Arc<Mutex<State>>, stop: Arc<AtomicBool>) {
-    let _ = stream.set_read_timeout(Some(Duration::from_millis(100)));
-    let mut writer = stream.try_clone().unwrap();
-    let mut reader = BufReader::new(stream);
-    loop {
-        let Some((headers, body)) = read_request(&mut reader, &stop) else {
-            return;
-        };
-        let operation = operation_of(headers.get("x-amz-target").map(String::as_str), &body);
-        let fault = {
-            let mut state = state.lock().unwrap();
-            *state.calls.entry(operation.clone()).or_default() += 1;
-            if operation == "Publish" && !state.faults.contains_key("Publish") {
-                state
-                    .published
-                    .push((Instant::now(), form_value(&body, "Message")));
+/// The canned answer to one request, or the fault its operation was given.
+fn respond(request: Request, state: &Mutex<State>, stop: &AtomicBool) -> Option<Response> {
+    let target = request.header("x-amz-target");
+    let operation = operation_of(target, &request.body);
+    let fault = {
+        let mut state = state.lock().unwrap();
+        *state.calls.entry(operation.clone()).or_default() += 1;
+        if operation == "Publish" && !state.faults.contains_key("Publish") {
+            state
+                .published
+                .push((Instant::now(), form_value(&request.body, "Message")));
+        }
+        state.faults.get(&operation).copied()
+    };
+    let (status, content_type, body) = match fault {
+        Some(Fault::Hang) => {
+            while !stop.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(20));
             }
-            state.faults.get(&operation).copied()
-        };
-        let query = !headers.contains_key("x-amz-target");
-        let (status, content_type, body) = match fault {
-            Some(Fault::Hang) => {
-                while !stop.load(Ordering::SeqCst) {
-                    std::thread::sleep(Duration::from_millis(20));
-                }
-                return;
-            }
-            Some(fault) => error(fault, &operation, query),
-            None => answer(&operation),
-        };
-        let head = format!(
-            "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nx-amzn-RequestId: canned\r\n\r\n",
-            body.len()
-        );
-        if writer
-            .write_all(head.as_bytes())
-            .and_then(|_| writer.write_all(body.as_bytes()))
-            .is_err()
-        {
-            return;
+            return None;
         }
-    }
-}
-
-fn read_request(
-    reader: &mut BufReader<TcpStream>,
-    stop: &AtomicBool,
-) -> Option<(HashMap<String, String>, Vec<u8>)> {
-    let mut headers = HashMap::new();
-    let mut first = true;
-    loop {
-        let mut line = String::new();
-        match reader.read_line(&mut line) {
-            Ok(0) => return None,
-            Ok(_) => {}
-            Err(error)
-                if matches!(
-                    error.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) =>
-            {
-                if stop.load(Ordering::SeqCst) {
-                    return None;
-                }
-                continue;
-            }
-            Err(_) => return None,
-        }
-        let line = line.trim_end();
-        if first {
-            if line.is_empty() {
-                continue;
-            }
-            first = false;
-            continue;
-        }
-        if line.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = line.split_once(':') {
-            headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_string());
-        }
-    }
-    let length: usize = headers
-        .get("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    let mut read = 0;
-    while read < length {
-        match reader.read(&mut body[read..]) {
-            Ok(0) => return None,
-            Ok(n) => read += n,
-            Err(error)
-                if matches!(
-                    error.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) => {}
-            Err(_) => return None,
-        }
-    }
-    Some((headers, body))
+        Some(fault) => error(fault, &operation, target.is_none()),
+        None => answer(&operation),
+    };
+    let mut response = Response::new(status, content_type, body);
+    response
+        .headers
+        .push(("x-amzn-RequestId", "canned".to_string()));
+    Some(response)
 }
 
 fn form_value(body: &[u8], name: &str) -> String {
@@ -418,17 +327,15 @@ fn answer(operation: &str) -> (&'static str, &'static str, String) {
 /// The crashed task's event in the canned world (task abc123 of TD_ARN, a fixed time); the moto
 /// world's is `seed::crash_event`.
 pub fn crashed_task() -> serde_json::Value {
-    json!({
-        "version": "0", "id": "fault-1", "detail-type": "ECS Task State Change", "source": "aws.ecs",
-        "account": "123456789012", "time": "2026-11-20T10:00:00Z", "region": "us-east-1",
-        "resources": ["arn:aws:ecs:us-east-1:123456789012:task/prod/abc123"],
-        "detail": {
-            "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/prod",
-            "taskArn": "arn:aws:ecs:us-east-1:123456789012:task/prod/abc123",
-            "taskDefinitionArn": TD_ARN, "group": "service:api", "lastStatus": "STOPPED",
-            "stopCode": "EssentialContainerExited", "stoppedReason": "Essential container in task exited",
-            "startedAt": "2026-11-20T09:59:00Z", "stoppedAt": "2026-11-20T10:00:00Z",
-            "containers": [{"name": "api", "exitCode": 1, "lastStatus": "STOPPED", "runtimeId": "abc123-1"}]
-        }
-    })
+    task_state_change(json!({
+        "clusterArn": cluster_arn(), "taskArn": task_arn("abc123"),
+        "taskDefinitionArn": TD_ARN, "group": "service:api", "lastStatus": "STOPPED",
+        "stopCode": "EssentialContainerExited", "stoppedReason": "Essential container in task exited",
+        "startedAt": "2026-11-20T09:59:00Z", "stoppedAt": "2026-11-20T10:00:00Z",
+        "containers": [{"name": "api", "exitCode": 1, "lastStatus": "STOPPED", "runtimeId": "abc123-1"}]
+    }))
+    .id("fault-1")
+    .at("2026-11-20T10:00:00Z")
+    .about(task_arn("abc123"))
+    .build()
 }

@@ -10,6 +10,7 @@ use aws_sdk_dynamodb::types::{
 };
 use serde_json::{json, Value};
 
+use super::events::{cluster_arn, now_to_the_millisecond, service_action, service_arn};
 use super::seed::{crash_event, task_arn, CLUSTER, LOG_GROUP, SERVICE};
 use super::{ACCOUNT, REGION};
 
@@ -107,22 +108,15 @@ pub fn crash_of(task_definition_arn: &str, event_id: &str, task_id: &str) -> Val
 
 /// The service reached a steady state.
 pub fn steady_state(event_id: &str) -> Value {
-    json!({
-        "version": "0",
-        "id": event_id,
-        "detail-type": "ECS Service Action",
-        "source": "aws.ecs",
-        "account": ACCOUNT,
-        "time": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "region": REGION,
-        "resources": [format!("arn:aws:ecs:{REGION}:{ACCOUNT}:service/{CLUSTER}/{SERVICE}")],
-        "detail": {
-            "eventType": "INFO",
-            "eventName": "SERVICE_STEADY_STATE",
-            "clusterArn": format!("arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/{CLUSTER}"),
-            "createdAt": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-        }
-    })
+    service_action(json!({
+        "eventType": "INFO",
+        "eventName": "SERVICE_STEADY_STATE",
+        "clusterArn": cluster_arn(),
+        "createdAt": now_to_the_millisecond()
+    }))
+    .id(event_id)
+    .about(service_arn(SERVICE))
+    .build()
 }
 
 /// The incident stream: the bus `ecs-doctor-incidents`, and a rule that delivers its events to

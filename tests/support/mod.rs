@@ -4,7 +4,9 @@
 #![allow(dead_code)]
 
 pub mod canned;
+pub mod events;
 pub mod flood;
+pub mod http;
 pub mod overlay;
 pub mod runtime_api;
 pub mod seed;

@@ -10,9 +10,10 @@ use aws_config::SdkConfig;
 use aws_sdk_ecs::types::{ContainerDefinition, KeyValuePair, LogConfiguration, LogDriver};
 use serde_json::{json, Value};
 
+use super::events::{cluster_arn, now_to_the_millisecond, task_state_change};
+pub use super::events::{task_arn, CLUSTER};
 use super::{ACCOUNT, REGION};
 
-pub const CLUSTER: &str = "prod";
 pub const SERVICE: &str = "api";
 pub const TASK_ID: &str = "0f3a5c1e9d2b4a6f8e7d6c5b4a392817";
 pub const LOG_GROUP: &str = "/ecs/api";
@@ -43,10 +44,6 @@ pub struct Seeded {
     pub low_queue_url: String,
     /// Subscribed with a body-scope filter policy `category: [missing-env-or-config]`.
     pub body_filter_queue_url: String,
-}
-
-pub fn task_arn(id: &str) -> String {
-    format!("arn:aws:ecs:{REGION}:{ACCOUNT}:task/{CLUSTER}/{id}")
 }
 
 pub fn now_ms() -> i64 {
@@ -205,17 +202,8 @@ pub async fn subscribe_queue(
 
 /// The "ECS Task State Change" event ECS sends when the api container crashes.
 pub fn crash_event(task_definition_arn: &str) -> Value {
-    json!({
-        "version": "0",
-        "id": "3317b2af-7005-47d2-9d4c-a0f2a8ee1a1b",
-        "detail-type": "ECS Task State Change",
-        "source": "aws.ecs",
-        "account": ACCOUNT,
-        "time": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "region": REGION,
-        "resources": [task_arn(TASK_ID)],
-        "detail": {
-            "clusterArn": format!("arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/{CLUSTER}"),
+    task_state_change(json!({
+            "clusterArn": cluster_arn(),
             "taskArn": task_arn(TASK_ID),
             "taskDefinitionArn": task_definition_arn,
             "group": format!("service:{SERVICE}"),
@@ -230,7 +218,7 @@ pub fn crash_event(task_definition_arn: &str) -> Value {
             "createdAt": "2026-11-20T09:58:02.123Z",
             "startedAt": "2026-11-20T09:58:40.456Z",
             "stoppingAt": "2026-11-20T09:58:44.789Z",
-            "stoppedAt": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            "stoppedAt": now_to_the_millisecond(),
             "containers": [{
                 "name": "api",
                 "containerArn": format!("arn:aws:ecs:{REGION}:{ACCOUNT}:container/{CLUSTER}/{TASK_ID}/5b8c"),
@@ -242,8 +230,9 @@ pub fn crash_event(task_definition_arn: &str) -> Value {
                 "memory": "512"
             }],
             "version": 5
-        }
-    })
+    }))
+    .about(task_arn(TASK_ID))
+    .build()
 }
 
 /// A task the service scheduler stopped for scale-in: benign.

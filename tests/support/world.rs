@@ -13,10 +13,13 @@ use ecs_doctor::handler::App;
 use ecs_doctor::report::Report;
 use serde_json::{json, Value};
 
+pub use super::events::{cluster_arn, service_arn, task_arn, CLUSTER};
+use super::events::{
+    deployment_state_change, now_to_the_millisecond, service_action, task_state_change,
+};
 use super::overlay::Overlay;
 use super::{Moto, ACCOUNT, REGION};
 
-pub const CLUSTER: &str = "prod";
 pub const SERVICE: &str = "api";
 pub const REPOSITORY: &str = "team/api";
 pub const TASK_ID: &str = "7a1c0de5b0f14e2c9d3e8f7a6b5c4d3e";
@@ -33,14 +36,6 @@ pub fn registry() -> String {
 
 pub fn image(tag: &str) -> String {
     format!("{}/{REPOSITORY}:{tag}", registry())
-}
-
-pub fn cluster_arn() -> String {
-    format!("arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/{CLUSTER}")
-}
-
-pub fn service_arn(service: &str) -> String {
-    format!("arn:aws:ecs:{REGION}:{ACCOUNT}:service/{CLUSTER}/{service}")
 }
 
 pub struct World {
@@ -393,14 +388,24 @@ async fn topic_and_queue(sdk: &SdkConfig) -> (String, String) {
 
 /// The api service could not place a task, for `reason` (RESOURCE:ENI, RESOURCE:MEMORY …).
 pub fn placement_failure(id: &str, reason: &str) -> Value {
-    json!({
-        "version": "0", "id": id,
-        "detail-type": "ECS Service Action", "source": "aws.ecs", "account": ACCOUNT,
-        "time": chrono::Utc::now().to_rfc3339(), "region": REGION,
-        "resources": [service_arn(SERVICE)],
-        "detail": {"eventType": "ERROR", "eventName": "SERVICE_TASK_PLACEMENT_FAILURE",
-                   "clusterArn": cluster_arn(), "reason": reason}
-    })
+    service_action(
+        json!({"eventType": "ERROR", "eventName": "SERVICE_TASK_PLACEMENT_FAILURE",
+                          "clusterArn": cluster_arn(), "reason": reason}),
+    )
+    .id(id)
+    .at(now_to_the_millisecond())
+    .about(service_arn(SERVICE))
+    .build()
+}
+
+/// The api service's deployment ecs-svc/4417953822190437888 failed, for `reason`.
+pub fn deployment_failed(id: &str, reason: &str) -> Value {
+    deployment_state_change(json!({"eventType": "ERROR", "eventName": "SERVICE_DEPLOYMENT_FAILED",
+                                   "deploymentId": "ecs-svc/4417953822190437888", "reason": reason}))
+    .id(id)
+    .at(now_to_the_millisecond())
+    .about(service_arn(SERVICE))
+    .build()
 }
 
 /// A task of the api service that stopped: `containers` are the event's containers, `stop`
@@ -413,18 +418,9 @@ pub fn stopped_task(
     architecture: &str,
     subnet: &str,
 ) -> Value {
-    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let task_arn = format!("arn:aws:ecs:{REGION}:{ACCOUNT}:task/{CLUSTER}/{TASK_ID}");
-    json!({
-        "version": "0",
-        "id": id,
-        "detail-type": "ECS Task State Change",
-        "source": "aws.ecs",
-        "account": ACCOUNT,
-        "time": now,
-        "region": REGION,
-        "resources": [task_arn],
-        "detail": {
+    let now = now_to_the_millisecond();
+    let task_arn = task_arn(TASK_ID);
+    task_state_change(json!({
             "clusterArn": cluster_arn(),
             "taskArn": task_arn,
             "taskDefinitionArn": task_definition,
@@ -443,8 +439,11 @@ pub fn stopped_task(
                 {"name": "privateIPv4Address", "value": "10.1.1.25"}]}],
             "containers": [container],
             "version": 4
-        }
-    })
+    }))
+    .id(id)
+    .at(now)
+    .about(task_arn)
+    .build()
 }
 
 /// The api container as the event shows it.
