@@ -158,3 +158,10 @@ pub struct SecretsRead {
     pub facts: Vec<SecretFacts>,
     pub gaps: Vec<Gap>,
 }
+
+impl super::Answer<Vec<SecretFacts>> for SecretsRead {
+    fn into_slot(self, gaps: &mut Vec<Gap>) -> Vec<SecretFacts> {
+        gaps.extend(self.gaps);
+        self.facts
+    }
+}

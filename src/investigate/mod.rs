@@ -22,7 +22,7 @@ pub mod secrets;
 use std::future::Future;
 
 use crate::aws::Ctx;
-use crate::facts::Investigation;
+use crate::facts::{Answer, Investigation};
 use crate::incident::Gap;
 
 pub use plan::{plan_early, plan_late, Plan};
@@ -55,46 +55,35 @@ fn keep<T>(result: Option<Probed<T>>, gaps: &mut Vec<Gap>) -> Option<T> {
     }
 }
 
-/// Runs a plan's probes concurrently, each under what is left of the gather budget.
-pub async fn run(ctx: &Ctx<'_>, plan: &Plan) -> Investigation {
-    // One probe a line: the joined futures read as the plan's fields.
-    #[rustfmt::skip]
-    let (image, target_groups, memory, subnets, instances, network, secrets, deployment, hook, previous) = tokio::join!(
-        maybe(plan.image.as_ref().map(|ask| ctx.bounded("the image in its registry", ecr::probe(ctx, ask)))),
-        maybe(plan.target_groups.as_ref().map(|ask| ctx.bounded("the target group's health check", elb::probe(ctx, ask)))),
-        maybe(plan.memory.as_ref().map(|ask| ctx.bounded("the service's memory use (Container Insights)", memory::probe(ctx, ask)))),
-        maybe(plan.subnets.as_ref().map(|ask| ctx.bounded("the subnets' free addresses", capacity::subnets(ctx, ask)))),
-        maybe(plan.instances.as_ref().map(|ask| ctx.bounded("the cluster's container instances", capacity::instances(ctx, ask)))),
-        maybe(plan.network.as_ref().map(|ask| ctx.bounded("the task's network path", network::probe(ctx, ask)))),
-        maybe(plan.secrets.as_ref().map(|ask| ctx.bounded("the referenced secrets", secrets::probe(ctx, ask)))),
-        maybe(plan.deployment.as_ref().map(|ask| ctx.bounded("the service's deployments", deployments::probe(ctx, ask)))),
-        maybe(plan.hook.as_ref().map(|ask| ctx.bounded("the hook function's log", hooks::probe(ctx, ask)))),
-        maybe(plan.previous.as_ref().map(|ask| ctx.bounded("the last revision that ran fine", changes::previous(ctx, ask)))),
-    );
-    let mut findings = Investigation {
-        ran: plan
-            .probes()
-            .iter()
-            .map(|probe| probe.id().to_string())
-            .collect(),
-        ..Investigation::default()
+/// `run`, from the reads facts/probes.rs declares: each read the plan asks for, concurrently.
+macro_rules! run_probes {
+    ($($(#[$doc:meta])* $name:ident = $id:literal, for $purpose:literal, reads [$($action:ident),* $(,)?],
+        finds [$($(#[$field_doc:meta])* $field:ident: $ask:ty => $found:ty, by $read:path, $what:literal;)+];)*) => {
+        /// Runs a plan's probes concurrently, each under what is left of the gather budget.
+        pub async fn run(ctx: &Ctx<'_>, plan: &Plan) -> Investigation {
+            let ($($($field,)+)*) = tokio::join!($($(
+                maybe(plan.$field.as_ref().map(|ask| ctx.bounded($what, $read(ctx, ask)))),
+            )+)*);
+            let mut findings = Investigation {
+                ran: plan
+                    .probes()
+                    .iter()
+                    .map(|probe| probe.id().to_string())
+                    .collect(),
+                ..Investigation::default()
+            };
+            let gaps = &mut findings.gaps;
+            $($(
+                findings.$field = keep($field, gaps)
+                    .map(|answer| answer.into_slot(gaps))
+                    .unwrap_or_default();
+            )+)*
+            findings
+        }
     };
-    let gaps = &mut findings.gaps;
-    findings.image = keep(image, gaps);
-    findings.target_groups = keep(target_groups, gaps).unwrap_or_default();
-    findings.memory = keep(memory, gaps);
-    findings.subnets = keep(subnets, gaps).unwrap_or_default();
-    findings.instances = keep(instances, gaps);
-    findings.network = keep(network, gaps);
-    if let Some(read) = keep(secrets, gaps) {
-        findings.secrets = read.facts;
-        gaps.extend(read.gaps);
-    }
-    findings.deployment = keep(deployment, gaps);
-    findings.hook = keep(hook, gaps);
-    findings.previous = keep(previous, gaps);
-    findings
 }
+
+crate::facts::probes::declared_probes!(run_probes);
 
 /// A probe's findings from the warm container's cache, or read and kept for a while.
 ///

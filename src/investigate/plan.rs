@@ -21,78 +21,42 @@ use crate::incident::{Incident, TaskDefinition};
 use crate::report::hypotheses;
 use crate::report::{Category, Report};
 
-/// The probes to run, each with what it must look at.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Plan {
-    pub image: Option<ImageAsk>,
-    pub target_groups: Option<TargetGroupAsk>,
-    pub memory: Option<MemoryAsk>,
-    pub subnets: Option<SubnetAsk>,
-    pub instances: Option<InstanceAsk>,
-    pub network: Option<NetworkAsk>,
-    pub secrets: Option<SecretAsk>,
-    pub deployment: Option<DeploymentAsk>,
-    /// Part of the `deployment` probe: the hook function that failed it.
-    pub hook: Option<HookAsk>,
-    pub previous: Option<PreviousAsk>,
+/// `Plan`, a field a read (facts/probes.rs declares them): what each must look at.
+macro_rules! plan {
+    ($($(#[$doc:meta])* $name:ident = $id:literal, for $purpose:literal, reads [$($action:ident),* $(,)?],
+        finds [$($(#[$field_doc:meta])* $field:ident: $ask:ty => $found:ty, by $read:path, $what:literal;)+];)*) => {
+        /// The probes to run, each with what it must look at.
+        #[derive(Debug, Clone, Default, PartialEq, Eq)]
+        pub struct Plan {
+            $($($(#[$field_doc])* pub $field: Option<$ask>,)+)*
+        }
+
+        impl Plan {
+            /// The kinds of probe the plan runs: those with a read to make.
+            pub fn probes(&self) -> Vec<Probe> {
+                let mut probes = Vec::new();
+                $(if false $(|| self.$field.is_some())+ {
+                    probes.push(Probe::$name);
+                })*
+                probes
+            }
+
+            /// Drops what PROBES turned off.
+            fn allowed(mut self, probes: &Probes) -> Plan {
+                $(if !probes.has(Probe::$name) {
+                    $(self.$field = None;)+
+                })*
+                self
+            }
+        }
+    };
 }
 
-impl Plan {
-    /// The kinds of probe the plan runs.
-    pub fn probes(&self) -> Vec<Probe> {
-        [
-            (self.image.is_some(), Probe::Image),
-            (self.target_groups.is_some(), Probe::LoadBalancer),
-            (self.memory.is_some(), Probe::Memory),
-            (
-                self.subnets.is_some() || self.instances.is_some(),
-                Probe::Placement,
-            ),
-            (self.network.is_some(), Probe::Network),
-            (self.secrets.is_some(), Probe::Secrets),
-            (
-                self.deployment.is_some() || self.hook.is_some(),
-                Probe::Deployment,
-            ),
-            (self.previous.is_some(), Probe::Changes),
-        ]
-        .into_iter()
-        .filter_map(|(runs, probe)| runs.then_some(probe))
-        .collect()
-    }
+crate::facts::probes::declared_probes!(plan);
 
+impl Plan {
     pub fn is_empty(&self) -> bool {
         self.probes().is_empty()
-    }
-
-    /// Drops what PROBES turned off.
-    fn allowed(mut self, probes: &Probes) -> Plan {
-        let off = |probe| !probes.has(probe);
-        if off(Probe::Image) {
-            self.image = None;
-        }
-        if off(Probe::LoadBalancer) {
-            self.target_groups = None;
-        }
-        if off(Probe::Memory) {
-            self.memory = None;
-        }
-        if off(Probe::Placement) {
-            (self.subnets, self.instances) = (None, None);
-        }
-        if off(Probe::Network) {
-            self.network = None;
-        }
-        if off(Probe::Secrets) {
-            self.secrets = None;
-        }
-        if off(Probe::Deployment) {
-            (self.deployment, self.hook) = (None, None);
-        }
-        if off(Probe::Changes) {
-            self.previous = None;
-        }
-        self
     }
 }
 
