@@ -225,7 +225,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting {
         names: &["SIBLING_WINDOW_MINUTES"],
         default: "30",
-        doc: "how far back the service's other stopped tasks count",
+        doc: "how far back the service's other stopped tasks count (one listing serves a burst of its events for 15 s)",
     },
     Setting {
         names: &["GATHER_BUDGET_MS"],

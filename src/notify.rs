@@ -1,9 +1,9 @@
 //! Publishes one report to SNS, within SNS's size limit, to each destination configured:
 //!
 //! - `TOPIC_ARN`, the all-in-one topic: one message whose body differs per protocol
-//!   (`MessageStructure=json`): `default`, `email` get the email text; `email-json`, `sqs`,
-//!   `lambda`, `http`, `firehose` the machine JSON; `https` the Amazon Q Developer (AWS Chatbot)
-//!   custom notification;
+//!   (`MessageStructure=json`): `email` gets the email text; `https` the Amazon Q Developer
+//!   (AWS Chatbot) custom notification; `sms` the subject; every other protocol (`sqs`, `lambda`,
+//!   `http`, `email-json`, `firehose`) the machine JSON, as `default`;
 //! - `EMAIL_TOPIC_ARN`, `CHAT_TOPIC_ARN`, `JSON_TOPIC_ARN`: a topic per format, each message one
 //!   plain string (`MessageStructure` unset).
 //!
@@ -130,17 +130,18 @@ impl Message {
     }
 }
 
-/// The per-protocol envelope of one rendering.
+/// The per-protocol envelope of one rendering. Each body is written once: the machine JSON is
+/// `default`, which SNS gives every protocol the envelope does not name (`sqs`, `lambda`,
+/// `http`, `email-json`, `firehose`, and any protocol SNS adds); `email` gets the text, `https`
+/// the Amazon Q Developer notification, `sms` the subject (a whole report would be a dozen
+/// segments). Five copies of the JSON made a message 2–3× as large: SNS's 256 KiB limit cut the
+/// log excerpt sooner, and every byte was escaped, URL-encoded and signed again.
 pub fn envelope(rendered: &Rendered) -> String {
     json!({
-        "default": rendered.text,
+        "default": rendered.json,
         "email": rendered.text,
-        "email-json": rendered.json,
-        "sqs": rendered.json,
-        "lambda": rendered.json,
-        "http": rendered.json,
         "https": rendered.chatbot,
-        "firehose": rendered.json,
+        "sms": rendered.subject,
     })
     .to_string()
 }
@@ -343,20 +344,24 @@ mod tests {
             json: "{\"category\":\"oom\"}".into(),
         };
         let envelope: serde_json::Value = serde_json::from_str(&envelope(&rendered)).unwrap();
-        for protocol in [
-            "default",
-            "email",
-            "email-json",
+        // SNS gives a protocol the envelope does not name the `default` body (AWS SNS Developer
+        // Guide, "Publishing messages with a different payload per protocol").
+        let body = |protocol: &str| envelope.get(protocol).unwrap_or(&envelope["default"]);
+        assert_eq!(body("email"), "text");
+        assert_eq!(body("https"), "{\"version\":\"1.0\"}");
+        assert_eq!(body("sms"), "s");
+        for machine in [
             "sqs",
             "lambda",
             "http",
-            "https",
+            "email-json",
             "firehose",
+            "application",
         ] {
-            assert!(envelope[protocol].is_string(), "{protocol}");
+            assert_eq!(body(machine), "{\"category\":\"oom\"}", "{machine}");
         }
-        assert_eq!(envelope["https"], "{\"version\":\"1.0\"}");
-        assert_eq!(envelope["default"], "text");
+        // Each body once: the machine JSON is not copied per protocol.
+        assert_eq!(envelope.as_object().unwrap().len(), 4);
     }
 
     #[test]

@@ -13,6 +13,10 @@ use crate::incident::TaskDefinition;
 /// How long a probe's findings are reused: a crash-loop repeat within a minute or two asks
 /// nothing again, and a fix made since is seen soon after.
 pub const PROBE_TTL: Duration = Duration::from_secs(120);
+/// How long a service's listing of stopped tasks counts the siblings of its next events: a
+/// burst (a deployment's tasks failing together, a crash loop's restarts) lists once, each
+/// event adding its own task; a task stopped meanwhile with no event here shows within seconds.
+pub const LISTING_TTL: Duration = Duration::from_secs(15);
 /// How long a service's tags are kept (they route alerts; a retag shows within the hour).
 pub const TAGS_TTL: Duration = Duration::from_secs(3600);
 
@@ -56,6 +60,16 @@ impl<V: Clone> Cache<V> {
         entries.insert(key.to_string(), (value, expires));
     }
 
+    /// Changes the value kept under `key`, if any and not expired, without renewing it.
+    pub fn update(&self, key: &str, change: impl FnOnce(&mut V)) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((value, expires)) = entries.get_mut(key) {
+            if expires.is_none_or(|expires| Instant::now() < expires) {
+                change(value);
+            }
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.entries.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
@@ -72,6 +86,8 @@ pub struct Caches {
     pub task_definitions: Cache<TaskDefinition>,
     /// Stopped tasks by ARN: a stopped task never changes; each event's own task seeds it.
     pub stopped_tasks: Cache<Task>,
+    /// A service's stopped tasks as ListTasks named them (newest first), by cluster and service.
+    pub stopped_listings: Cache<Vec<String>>,
     /// A probe's findings (JSON), by probe and subject: `ecr:REPO:TAG`, `elb:TG_ARN`, `net:SUBNETS`.
     pub probes: Cache<serde_json::Value>,
     /// A service's (or a task family's) tags, by ARN.
@@ -83,6 +99,7 @@ impl Default for Caches {
         Caches {
             task_definitions: Cache::new(256, None),
             stopped_tasks: Cache::new(1024, None),
+            stopped_listings: Cache::new(256, Some(LISTING_TTL)),
             probes: Cache::new(512, Some(PROBE_TTL)),
             tags: Cache::new(512, Some(TAGS_TTL)),
         }
@@ -106,5 +123,8 @@ mod tests {
         forever.insert("c", 3);
         assert_eq!(forever.len(), 1);
         assert_eq!(forever.get("c"), Some(3));
+        forever.update("c", |value| *value += 1);
+        forever.update("d", |value| *value += 1);
+        assert_eq!((forever.get("c"), forever.get("d")), (Some(4), None));
     }
 }

@@ -87,6 +87,44 @@ pub async fn stopped_tasks(
     service: &str,
     what: &str,
 ) -> Result<Vec<Task>, Gap> {
+    let arns = list_stopped(ctx, cluster, service, what).await?;
+    described(ctx, cluster, arns, what).await
+}
+
+/// [`stopped_tasks`] for counting a task's siblings: a listing up to
+/// [`LISTING_TTL`](crate::aws::caches::LISTING_TTL) old serves a burst of the service's events,
+/// with each event's own task added to it ([`add_to_listing`]).
+pub async fn recent_stopped_tasks(
+    ctx: &Ctx<'_>,
+    cluster: &str,
+    service: &str,
+    what: &str,
+) -> Result<Vec<Task>, Gap> {
+    let arns = match ctx
+        .caches
+        .stopped_listings
+        .get(&listing_key(cluster, service))
+    {
+        Some(arns) => {
+            ctx.cache_hit();
+            arns
+        }
+        None => list_stopped(ctx, cluster, service, what).await?,
+    };
+    described(ctx, cluster, arns, what).await
+}
+
+fn listing_key(cluster: &str, service: &str) -> String {
+    format!("{cluster}|{service}")
+}
+
+/// ListTasks: the service's stopped tasks, newest first, kept for the next events.
+async fn list_stopped(
+    ctx: &Ctx<'_>,
+    cluster: &str,
+    service: &str,
+    what: &str,
+) -> Result<Vec<String>, Gap> {
     ctx.count_call();
     let listed = ctx
         .clients
@@ -99,18 +137,31 @@ pub async fn stopped_tasks(
         .send()
         .await
         .map_err(|error| gaps::from_sdk_error(what, iam::ECS_LIST_TASKS, &error))?;
-    // Stopped tasks never change: describe only those this environment has not seen.
+    let arns: Vec<String> = listed.task_arns().iter().take(PAGE).cloned().collect();
+    ctx.caches
+        .stopped_listings
+        .insert(&listing_key(cluster, service), arns.clone());
+    Ok(arns)
+}
+
+/// The tasks named, described: stopped tasks never change, so only those this environment has
+/// not seen are asked for.
+async fn described(
+    ctx: &Ctx<'_>,
+    cluster: &str,
+    arns: Vec<String>,
+    what: &str,
+) -> Result<Vec<Task>, Gap> {
     let cache = &ctx.caches.stopped_tasks;
-    let (mut tasks, unseen): (Vec<Task>, Vec<String>) = listed.task_arns().iter().take(PAGE).fold(
-        (Vec::new(), Vec::new()),
-        |(mut seen, mut unseen), arn| {
-            match cache.get(arn) {
-                Some(task) => seen.push(task),
-                None => unseen.push(arn.clone()),
-            }
-            (seen, unseen)
-        },
-    );
+    let (mut tasks, unseen): (Vec<Task>, Vec<String>) =
+        arns.into_iter()
+            .fold((Vec::new(), Vec::new()), |(mut seen, mut unseen), arn| {
+                match cache.get(&arn) {
+                    Some(task) => seen.push(task),
+                    None => unseen.push(arn),
+                }
+                (seen, unseen)
+            });
     for task in describe_tasks(ctx, cluster, unseen, what).await? {
         remember_if_stopped(ctx, &task);
         tasks.push(task);
@@ -124,6 +175,22 @@ pub fn remember_if_stopped(ctx: &Ctx<'_>, task: &Task) {
     if let (Some(arn), Some("STOPPED")) = (&task.task_arn, task.last_status.as_deref()) {
         ctx.caches.stopped_tasks.insert(arn, task.clone());
     }
+}
+
+/// Adds an event's own stopped task to its service's kept listing (after this event's siblings
+/// were read), so that the next event of a burst counts it among its siblings.
+pub fn add_to_listing(ctx: &Ctx<'_>, cluster: &str, service: &str, task: &Task) {
+    let (Some(arn), Some("STOPPED")) = (&task.task_arn, task.last_status.as_deref()) else {
+        return;
+    };
+    ctx.caches
+        .stopped_listings
+        .update(&listing_key(cluster, service), |arns| {
+            if !arns.contains(arn) {
+                arns.insert(0, arn.clone());
+                arns.truncate(PAGE);
+            }
+        });
 }
 
 /// DescribeTasks for up to 100 tasks.

@@ -4,7 +4,8 @@
 //! The event already carries the task, so a task event never calls DescribeTasks. What runs:
 //!
 //! - task event: task definition (cached) → log tail, alongside DescribeServices and the
-//!   service's stopped tasks (siblings) when the task belongs to a service;
+//!   service's stopped tasks (siblings; one listing serves a burst of the service's events for
+//!   15 seconds, each event adding its own task) when the task belongs to a service;
 //! - deployment or service-action event: DescribeServices alongside the service's stopped tasks;
 //!   for a failed or rolled-back deployment and SERVICE_TASK_START_IMPAIRED, the tasks the
 //!   failing deployment started, the latest one's task definition and log tail.
@@ -98,11 +99,11 @@ async fn gather_task(
         );
         let reference = task.stopped_at.or(event_time).unwrap_or_else(Utc::now);
         let window = ctx.config.sibling_window_minutes;
-        Some(
-            ctx.bounded(&what, ecs::stopped_tasks(ctx, cluster, name, &what))
-                .await
-                .map(|tasks| siblings_in_window(tasks, reference, window)),
-        )
+        let tasks = ctx
+            .bounded(&what, ecs::recent_stopped_tasks(ctx, cluster, name, &what))
+            .await;
+        ecs::add_to_listing(ctx, cluster, name, task);
+        Some(tasks.map(|tasks| siblings_in_window(tasks, reference, window)))
     };
     let ((task_definition, logs), service, siblings) = tokio::join!(
         definition_and_logs(ctx, task, failed),

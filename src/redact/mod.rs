@@ -73,47 +73,47 @@ const MARKER_HEAD: &str = "[REDACTED";
 ///
 /// Returns `Cow::Borrowed` when nothing had to change.
 pub fn scrub(text: &str) -> Cow<'_, str> {
-    scrub_with(text, &[], 0)
+    scrub_with(text, &Keep::new(&[]))
 }
 
 /// [`scrub`], except that the names in `keep` (the cluster, the service, the containers a
 /// report is about: names ECS gave back, not values) are not masked for their shape.
 pub fn scrub_keeping<'a>(text: &'a str, keep: &[&str]) -> Cow<'a, str> {
-    scrub_with(text, keep, memo::fingerprint(keep))
+    scrub_with(text, &Keep::new(keep))
 }
 
-/// Names kept from the shape net, with their fingerprint worked out once (a report's hundred
-/// strings are scrubbed with the same names).
+/// Names kept from the shape net, with what the memo needs of them worked out once (a report's
+/// hundred strings are scrubbed with the same names).
 pub struct Keep<'a> {
     names: &'a [&'a str],
-    fingerprint: u64,
+    relevance: memo::Relevance,
 }
 
 impl<'a> Keep<'a> {
     pub fn new(names: &'a [&'a str]) -> Keep<'a> {
         Keep {
             names,
-            fingerprint: memo::fingerprint(names),
+            relevance: memo::Relevance::new(names),
         }
     }
 
     /// [`scrub_keeping`] with these names.
     pub fn scrub<'t>(&self, text: &'t str) -> Cow<'t, str> {
-        scrub_with(text, self.names, self.fingerprint)
+        scrub_with(text, self)
     }
 }
 
-fn scrub_with<'a>(text: &'a str, keep: &[&str], fingerprint: u64) -> Cow<'a, str> {
-    if memo::is_scrubbed(text, fingerprint) {
+fn scrub_with<'a>(text: &'a str, keep: &Keep) -> Cow<'a, str> {
+    if memo::is_scrubbed(text, &keep.relevance) {
         return Cow::Borrowed(text);
     }
     let cleaned = escapes::clean(text);
-    let spans = find_secrets(&cleaned, keep);
+    let spans = find_secrets(&cleaned, keep.names);
     let scrubbed = match (spans.is_empty(), cleaned) {
         (true, cleaned) => cleaned,
         (false, cleaned) => Cow::Owned(apply(&cleaned, spans)),
     };
-    memo::remember(&scrubbed, fingerprint);
+    memo::remember(&scrubbed, &keep.relevance);
     scrubbed
 }
 

@@ -34,8 +34,7 @@ async fn app(aws: &CannedAws, options: AwsOptions) -> App {
 fn published_report(aws: &CannedAws) -> Value {
     let published = aws.published();
     assert_eq!(published.len(), 1, "one message");
-    let envelope: Value = serde_json::from_str(&published[0].1).unwrap();
-    serde_json::from_str(envelope["sqs"].as_str().unwrap()).unwrap()
+    crate::support::machine_report(&published[0].1)
 }
 
 /// Runs the crash with `operation` failing with `fault`; returns the gap about `action`.

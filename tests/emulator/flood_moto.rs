@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::support::events::{deployment_state_change, service_arn};
-use crate::support::flood::{self, crash_of};
+use crate::support::flood::{self, crash_of, task_id};
 use crate::support::seed::SERVICE;
 use crate::support::seed::{self, Seeded};
 use crate::support::Moto;
@@ -35,10 +35,6 @@ async fn crash_loop() -> (Moto, SdkConfig, Seeded) {
     let seeded = seed::seed(&sdk).await;
     flood::create_incident_table(&sdk, TABLE).await;
     (moto, sdk, seeded)
-}
-
-fn task_id(i: usize) -> String {
-    format!("{i:032x}")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -118,9 +118,10 @@ async fn the_lambda_binary_answers_each_event_and_logs_one_summary_line() {
     }
     assert_eq!(summaries[1]["aws_calls"], 0, "a benign stop calls nothing");
     assert_eq!(
-        summaries[3]["aws_calls"].as_u64().unwrap() + 2,
+        summaries[3]["aws_calls"].as_u64().unwrap() + 3,
         summaries[0]["aws_calls"].as_u64().unwrap(),
-        "the second crash reads the task definition and the service's tags from the cache"
+        "the second crash reads the task definition, the service's tags and the listing of its \
+         stopped tasks (seconds later: LISTING_TTL) from the cache"
     );
     // Powertools' fields: the request id, and the cold start on the first invocation only.
     assert_eq!(summaries[0]["cold_start"], true);

@@ -1,6 +1,7 @@
 //! The live pipeline against moto: a crashed task's event goes in, SNS delivers the diagnosis to
 //! SQS with the quoted log line, the subject and the attributes.
 
+use crate::support::flood::{crash_of, task_id};
 use crate::support::seed::{self, crash_event, scale_in_event};
 use crate::support::Moto;
 use ecs_doctor::config::Config;
@@ -135,7 +136,47 @@ async fn the_task_definition_is_read_once_per_revision() {
     let second = handle_value(&app, again, None).await.unwrap();
     assert_eq!(
         second.aws_calls,
-        first.aws_calls - 2,
-        "the second event reads the task definition and the service's tags from the cache"
+        first.aws_calls - 3,
+        "the second event reads the task definition, the service's tags and the listing of its \
+         stopped tasks (LISTING_TTL: a burst lists once) from the cache"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_lists_the_stopped_tasks_once_and_counts_each_events_own_task() {
+    let moto = Moto::start();
+    let sdk = moto.sdk_config().await;
+    let seeded = seed::seed(&sdk).await;
+    let mut app = app(&moto, &seeded.topic_arn).await;
+    app.config.dedupe.window = std::time::Duration::ZERO;
+    let definition = &seeded.task_definition_arn;
+
+    let first = handle_value(&app, crash_of(definition, "burst-1", &task_id(1)), None)
+        .await
+        .unwrap();
+    // Seconds later, another task of the service: moto has never heard of either (they are
+    // only in the events), so only the kept listing, with each event's task added, counts them.
+    let second = handle_value(&app, crash_of(definition, "burst-2", &task_id(2)), None)
+        .await
+        .unwrap();
+    assert!(first.aws_calls > 3, "{first:?}");
+    assert_eq!(
+        second.aws_calls, 3,
+        "DescribeServices, GetLogEvents and Publish: no ListTasks the second time"
+    );
+    let reports = seed::drain(&sdk, &seeded.queue_url).await;
+    let tasks = |id: &str| {
+        let report = reports
+            .iter()
+            .find(|report| report["event"]["id"] == id)
+            .unwrap_or_else(|| panic!("the report of {id}"));
+        report["occurrences"]["tasks"]
+            .as_u64()
+            .expect("occurrences")
+    };
+    assert_eq!(
+        tasks("burst-2"),
+        tasks("burst-1") + 1,
+        "the first event's task is the second's sibling"
     );
 }

@@ -129,15 +129,13 @@ fn throttled() -> DescribeServicesError {
 /// The report's gaps, read back from what was published.
 fn published_report(rule: &Rule, sns_body: &std::sync::Mutex<Option<String>>) -> Value {
     assert_eq!(rule.num_calls(), 1, "one publish");
-    let envelope: Value = serde_json::from_str(
+    crate::support::machine_report(
         sns_body
             .lock()
             .unwrap()
             .as_deref()
             .expect("a published body"),
     )
-    .unwrap();
-    serde_json::from_str(envelope["sqs"].as_str().unwrap()).unwrap()
 }
 
 fn capturing_publish(body: std::sync::Arc<std::sync::Mutex<Option<String>>>) -> Rule {

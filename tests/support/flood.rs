@@ -91,6 +91,11 @@ pub async fn next_revision(config: &SdkConfig, current_arn: &str) -> String {
         .to_string()
 }
 
+/// The id of the service's `i`th crashed task.
+pub fn task_id(i: usize) -> String {
+    format!("{i:032x}")
+}
+
 /// Task `task_id` of the service crashed on `task_definition_arn`; event id `event_id`. Each
 /// revision is deployed by its own deployment (`ecs-svc/<revision>…`), as ECS does.
 pub fn crash_of(task_definition_arn: &str, event_id: &str, task_id: &str) -> Value {

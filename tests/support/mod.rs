@@ -24,6 +24,14 @@ use ecs_doctor::aws::{AwsOptions, Clients};
 pub const REGION: &str = "us-east-1";
 pub const ACCOUNT: &str = "123456789012";
 
+/// The report an SQS, Lambda or HTTP subscriber of the all-in-one topic receives, from the
+/// published `MessageStructure=json` envelope: its protocol's body, or `default` (as SNS does).
+pub fn machine_report(envelope: &str) -> serde_json::Value {
+    let envelope: serde_json::Value = serde_json::from_str(envelope).expect("a JSON envelope");
+    let body = envelope.get("sqs").unwrap_or(&envelope["default"]);
+    serde_json::from_str(body.as_str().expect("a string body")).expect("the machine JSON")
+}
+
 /// The environment a child process (the Lambda binary) needs to reach moto.
 pub fn aws_env(endpoint: &str) -> Vec<(&'static str, String)> {
     vec![
