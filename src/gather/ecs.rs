@@ -172,15 +172,22 @@ async fn described(
 
 /// Keeps a task that has stopped for good: the next crash-loop event need not describe it.
 pub fn remember_if_stopped(ctx: &Ctx<'_>, task: &Task) {
-    if let (Some(arn), Some("STOPPED")) = (&task.task_arn, task.last_status.as_deref()) {
+    if let Some(arn) = stopped_arn(task) {
         ctx.caches.stopped_tasks.insert(arn, task.clone());
     }
+}
+
+/// The task's ARN, if it has stopped for good.
+fn stopped_arn(task: &Task) -> Option<&String> {
+    task.task_arn
+        .as_ref()
+        .filter(|_| task.last_status.as_deref() == Some("STOPPED"))
 }
 
 /// Adds an event's own stopped task to its service's kept listing (after this event's siblings
 /// were read), so that the next event of a burst counts it among its siblings.
 pub fn add_to_listing(ctx: &Ctx<'_>, cluster: &str, service: &str, task: &Task) {
-    let (Some(arn), Some("STOPPED")) = (&task.task_arn, task.last_status.as_deref()) else {
+    let Some(arn) = stopped_arn(task) else {
         return;
     };
     ctx.caches

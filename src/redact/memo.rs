@@ -99,14 +99,13 @@ fn combine(hashes: &[u64], mask: u64) -> u64 {
     if mask == 0 || hashes.is_empty() {
         return 0;
     }
-    let picked = hashes
+    let fingerprint = hashes
         .iter()
         .enumerate()
-        .filter(|&(i, _)| mask & (1u64 << i.min(63)) != 0);
-    let mut fingerprint = 0u64;
-    for (_, hash) in picked {
-        fingerprint = (fingerprint ^ hash).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
+        .filter(|&(i, _)| mask & (1u64 << i.min(63)) != 0)
+        .fold(0u64, |fingerprint, (_, hash)| {
+            (fingerprint ^ hash).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        });
     fingerprint | 1
 }
 
